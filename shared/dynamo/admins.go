@@ -1,0 +1,186 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"push-reactivation/shared/domain"
+)
+
+var zeroTime time.Time
+
+type emailItem struct {
+	AdminID string `dynamodbav:"admin_id"`
+}
+
+// CreateAdmin writes a new admin and claims its email in one transaction,
+// so two admins can never share an address (case-insensitively) and a
+// failed create leaves nothing behind. One round trip.
+func (s *Store) CreateAdmin(ctx context.Context, a domain.Admin) error {
+	a.Email = domain.NormalizeEmail(a.Email)
+	adminItem, err := item(a, typeAdmin, adminPK(a.ID), skAdmin, zeroTime)
+	if err != nil {
+		return err
+	}
+	withGSI1(adminItem, accountAdminsGSI1PK(a.AccountID), "ADMIN#"+a.Email)
+	emailItem, err := item(emailItem{AdminID: a.ID}, typeEmail, emailPK(a.Email), skEmail, zeroTime)
+	if err != nil {
+		return err
+	}
+	err = s.transact(ctx,
+		s.txPut(adminItem, "attribute_not_exists(PK)"),
+		s.txPut(emailItem, "attribute_not_exists(PK)"),
+	)
+	if reasons := cancelReasons(err); reasons != nil {
+		if len(reasons) == 2 && reasons[1] == "ConditionalCheckFailed" {
+			return domain.Errorf(domain.CodeConflict, "email already in use")
+		}
+		return domain.Errorf(domain.CodeConflict, "admin already exists")
+	}
+	if err != nil {
+		return fmt.Errorf("dynamo: create admin: %w", err)
+	}
+	return nil
+}
+
+// GetAdmin returns an admin, or domain.ErrNotFound. One round trip.
+func (s *Store) GetAdmin(ctx context.Context, id string) (*domain.Admin, error) {
+	var a domain.Admin
+	found, err := s.get(ctx, adminPK(id), skAdmin, &a)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, domain.NewError(domain.CodeNotFound)
+	}
+	return &a, nil
+}
+
+// GetAdminByEmail looks an admin up by email, case-insensitively, or
+// returns domain.ErrNotFound. Two round trips (email claim, then admin).
+func (s *Store) GetAdminByEmail(ctx context.Context, email string) (*domain.Admin, error) {
+	var e emailItem
+	found, err := s.get(ctx, emailPK(domain.NormalizeEmail(email)), skEmail, &e)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, domain.NewError(domain.CodeNotFound)
+	}
+	return s.GetAdmin(ctx, e.AdminID)
+}
+
+// ListAdmins returns the admins of an account, ordered by email. One round
+// trip per page of the GSI1 query.
+func (s *Store) ListAdmins(ctx context.Context, accountID string) ([]domain.Admin, error) {
+	var out []domain.Admin
+	err := s.queryAll(ctx, &dynamodb.QueryInput{
+		TableName: &s.table, IndexName: aws.String(indexGSI1),
+		KeyConditionExpression:    aws.String("GSI1PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(accountAdminsGSI1PK(accountID))},
+	}, func(m map[string]types.AttributeValue) error {
+		var a domain.Admin
+		if err := attributevalue.UnmarshalMap(m, &a); err != nil {
+			return err
+		}
+		out = append(out, a)
+		return nil
+	})
+	return out, err
+}
+
+// UpdateAdminProfile changes name, role, phone and password hash of an
+// existing admin (provisioning). One round trip.
+func (s *Store) UpdateAdminProfile(ctx context.Context, a domain.Admin) error {
+	_, err := s.update(ctx, key(adminPK(a.ID), skAdmin),
+		"SET #n = :n, #r = :r, phone = :p, password_hash = :h", "attribute_exists(PK)",
+		map[string]string{"#n": "name", "#r": "role"},
+		map[string]types.AttributeValue{":n": str(a.Name), ":r": str(string(a.Role)), ":p": str(a.Phone), ":h": str(a.PasswordHash)})
+	if isConditionFailed(err) {
+		return domain.NewError(domain.CodeNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("dynamo: update admin %s: %w", a.ID, err)
+	}
+	return nil
+}
+
+// RecordFailure counts one failed second-factor attempt and locks the
+// admin when the count reaches domain.LockoutThreshold. The increment is
+// atomic, so concurrent failures are all counted. It returns the new count
+// and whether the admin is now locked. One round trip, two when locking.
+func (s *Store) RecordFailure(ctx context.Context, adminID string) (count int, locked bool, err error) {
+	attrs, err := s.update(ctx, key(adminPK(adminID), skAdmin),
+		"ADD failed_attempts :one", "attribute_exists(PK)", nil,
+		map[string]types.AttributeValue{":one": num(1)})
+	if err != nil {
+		return 0, false, fmt.Errorf("dynamo: record failure %s: %w", adminID, err)
+	}
+	var a domain.Admin
+	if err := attributevalue.UnmarshalMap(attrs, &a); err != nil {
+		return 0, false, fmt.Errorf("dynamo: unmarshal admin: %w", err)
+	}
+	if a.FailedAttempts < domain.LockoutThreshold {
+		return a.FailedAttempts, a.Status == domain.AdminLocked, nil
+	}
+	_, err = s.update(ctx, key(adminPK(adminID), skAdmin),
+		"SET #s = :locked", "", map[string]string{"#s": "status"},
+		map[string]types.AttributeValue{":locked": str(string(domain.AdminLocked))})
+	if err != nil {
+		return a.FailedAttempts, false, fmt.Errorf("dynamo: lock %s: %w", adminID, err)
+	}
+	return a.FailedAttempts, true, nil
+}
+
+// ResetFailures sets the failure count back to zero after a success. One
+// round trip.
+func (s *Store) ResetFailures(ctx context.Context, adminID string) error {
+	_, err := s.update(ctx, key(adminPK(adminID), skAdmin), "SET failed_attempts = :zero", "attribute_exists(PK)", nil,
+		map[string]types.AttributeValue{":zero": num(0)})
+	if err != nil {
+		return fmt.Errorf("dynamo: reset failures %s: %w", adminID, err)
+	}
+	return nil
+}
+
+// ResetLockout unlocks a locked admin and clears the failure count, and
+// writes the audit event in the same transaction. A disabled admin stays
+// disabled. One round trip.
+func (s *Store) ResetLockout(ctx context.Context, adminID string, ev domain.AuditEvent) error {
+	auditItem, err := s.auditItem(ev)
+	if err != nil {
+		return err
+	}
+	err = s.transact(ctx,
+		s.txUpdate(key(adminPK(adminID), skAdmin), "SET failed_attempts = :zero, #s = :active",
+			"attribute_exists(PK) AND #s <> :disabled", map[string]string{"#s": "status"},
+			map[string]types.AttributeValue{":zero": num(0), ":active": str(string(domain.AdminActive)), ":disabled": str(string(domain.AdminDisabled))}),
+		s.txPut(auditItem, ""),
+	)
+	if transactionConflict(err) {
+		return domain.Errorf(domain.CodeConflict, "admin is disabled")
+	}
+	if err != nil {
+		return fmt.Errorf("dynamo: reset lockout %s: %w", adminID, err)
+	}
+	return nil
+}
+
+// SetAdminStatus sets an admin's status (provisioning). One round trip.
+func (s *Store) SetAdminStatus(ctx context.Context, adminID string, status domain.AdminStatus) error {
+	_, err := s.update(ctx, key(adminPK(adminID), skAdmin), "SET #s = :s", "attribute_exists(PK)",
+		map[string]string{"#s": "status"}, map[string]types.AttributeValue{":s": str(string(status))})
+	if isConditionFailed(err) {
+		return domain.NewError(domain.CodeNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("dynamo: set status %s: %w", adminID, err)
+	}
+	return nil
+}

@@ -1,0 +1,8 @@
+package dynamo_test
+
+import "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+type (
+	dtypesAV = types.AttributeValue
+	dtypesS  = types.AttributeValueMemberS
+)

@@ -1,0 +1,342 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"push-reactivation/shared/domain"
+)
+
+// ReactivationRetention is how long a finished or expired reactivation is
+// kept for GET /v1/reactivations/{id} and the audit trail before TTL may
+// delete it.
+const ReactivationRetention = 30 * 24 * time.Hour
+
+func (s *Store) reactivationItem(r domain.Reactivation) (map[string]types.AttributeValue, error) {
+	m, err := item(r, typeReactivation, reactivationPK(r.ID), skReactivation, r.ExpiresAt.Add(ReactivationRetention))
+	if err != nil {
+		return nil, err
+	}
+	return withGSI1(m, "ADMIN#"+r.AdminID+"#REACTS", r.CreatedAt.UTC().Format(time.RFC3339Nano)), nil
+}
+
+func (s *Store) codeItem(c domain.ActivationCode) (map[string]types.AttributeValue, error) {
+	return item(c, typeCode, codePK(c.Hash), skCode, c.ExpiresAt)
+}
+
+// txSetCodeStatus marks a code item with a final status; the condition
+// keeps it from creating a code item that was never written.
+func (s *Store) txSetCodeStatus(hash string, status domain.ReactivationStatus) types.TransactWriteItem {
+	return s.txUpdate(key(codePK(hash), skCode), "SET #s = :s", "attribute_exists(PK)",
+		map[string]string{"#s": "status"}, map[string]types.AttributeValue{":s": str(string(status))})
+}
+
+// codeHashes lists the stored code hashes of a reactivation.
+func codeHashes(r *domain.Reactivation) []string {
+	var out []string
+	if r.QRCodeHash != "" {
+		out = append(out, r.QRCodeHash)
+	}
+	if r.EmailCodeHash != "" {
+		out = append(out, r.EmailCodeHash)
+	}
+	return out
+}
+
+// NewReactivation is everything CreateReactivation writes.
+type NewReactivation struct {
+	Reactivation domain.Reactivation
+	QRCode       domain.ActivationCode
+	// ExpectedPending is the admin's pending_reactivation_id as read
+	// before; the write fails with a conflict if it changed meanwhile.
+	ExpectedPending string
+	// Cancel is the earlier reactivation to cancel, when it is still pending.
+	Cancel *domain.Reactivation
+	Audit  domain.AuditEvent
+	Limit  Limit
+}
+
+// CreateReactivation writes a new reactivation with its QR code, makes it
+// the admin's pending one, cancels the earlier pending one with its codes,
+// counts it against the rate limit and writes the audit event, all in one
+// transaction: either the admin has exactly one new pending reactivation,
+// or nothing changed. One round trip.
+func (s *Store) CreateReactivation(ctx context.Context, n NewReactivation) error {
+	r := n.Reactivation
+	rItem, err := s.reactivationItem(r)
+	if err != nil {
+		return err
+	}
+	cItem, err := s.codeItem(n.QRCode)
+	if err != nil {
+		return err
+	}
+	auditItem, err := s.TxPutAudit(n.Audit)
+	if err != nil {
+		return err
+	}
+	adminCond := "attribute_exists(PK) AND (attribute_not_exists(pending_reactivation_id) OR pending_reactivation_id = :none)"
+	values := map[string]types.AttributeValue{":new": str(r.ID), ":none": str("")}
+	if n.ExpectedPending != "" {
+		adminCond = "pending_reactivation_id = :old"
+		values[":old"] = str(n.ExpectedPending)
+		delete(values, ":none")
+	}
+	items := []types.TransactWriteItem{
+		s.TxRateHit(n.Limit, r.AdminID),
+		s.txPut(rItem, "attribute_not_exists(PK)"),
+		s.txPut(cItem, "attribute_not_exists(PK)"),
+		s.txUpdate(key(adminPK(r.AdminID), skAdmin), "SET pending_reactivation_id = :new", adminCond, nil, values),
+		auditItem,
+	}
+	if old := n.Cancel; old != nil {
+		items = append(items, s.txUpdate(key(reactivationPK(old.ID), skReactivation), "SET #s = :c", "#s = :p",
+			map[string]string{"#s": "status"},
+			map[string]types.AttributeValue{":c": str(string(domain.ReactivationCancelled)), ":p": str(string(domain.ReactivationPending))}))
+		for _, h := range codeHashes(old) {
+			items = append(items, s.txSetCodeStatus(h, domain.ReactivationCancelled))
+		}
+	}
+	err = s.transact(ctx, items...)
+	if reasons := cancelReasons(err); reasons != nil {
+		if reasons[0] == "ConditionalCheckFailed" {
+			return domain.RateLimited(s.RetryAfter(n.Limit))
+		}
+		return domain.Errorf(domain.CodeConflict, "another reactivation was started at the same time")
+	}
+	if err != nil {
+		return fmt.Errorf("dynamo: create reactivation: %w", err)
+	}
+	return nil
+}
+
+// GetReactivation returns a reactivation, or domain.ErrNotFound. A pending
+// one whose codes have all expired comes back with status expired. One
+// round trip.
+func (s *Store) GetReactivation(ctx context.Context, id string) (*domain.Reactivation, error) {
+	var r domain.Reactivation
+	found, err := s.get(ctx, reactivationPK(id), skReactivation, &r)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, domain.NewError(domain.CodeNotFound)
+	}
+	r.Status = r.EffectiveStatus(s.clock.Now())
+	return &r, nil
+}
+
+// CancelReactivation cancels a pending reactivation and its codes so they
+// can never be redeemed, clears it from the admin and writes the audit
+// event, in one transaction. A reactivation that is no longer pending
+// gives domain.ErrConflict. One round trip.
+func (s *Store) CancelReactivation(ctx context.Context, r *domain.Reactivation, ev domain.AuditEvent) error {
+	auditItem, err := s.TxPutAudit(ev)
+	if err != nil {
+		return err
+	}
+	items := []types.TransactWriteItem{
+		s.txUpdate(key(reactivationPK(r.ID), skReactivation), "SET #s = :c", "#s = :p AND expires_at > :now",
+			map[string]string{"#s": "status"},
+			map[string]types.AttributeValue{":c": str(string(domain.ReactivationCancelled)), ":p": str(string(domain.ReactivationPending)), ":now": unix(s.clock.Now())}),
+		// Cleared by SET to "" rather than REMOVE: minidyn ignores REMOVE
+		// (docs/table.md, minidyn gaps), and "" reads back as "none".
+		s.txUpdate(key(adminPK(r.AdminID), skAdmin), "SET pending_reactivation_id = :none", "pending_reactivation_id = :id", nil,
+			map[string]types.AttributeValue{":none": str(""), ":id": str(r.ID)}),
+		auditItem,
+	}
+	for _, h := range codeHashes(r) {
+		items = append(items, s.txSetCodeStatus(h, domain.ReactivationCancelled))
+	}
+	err = s.transact(ctx, items...)
+	if transactionConflict(err) {
+		return domain.Errorf(domain.CodeConflict, "reactivation is not pending")
+	}
+	if err != nil {
+		return fmt.Errorf("dynamo: cancel reactivation: %w", err)
+	}
+	return nil
+}
+
+// GetActivationCode returns the stored code with this hash if it can still
+// be redeemed, else domain.ErrUnknownActivation, the same for unknown,
+// used, cancelled and expired codes so a caller learns nothing about
+// codes it does not hold. One round trip.
+func (s *Store) GetActivationCode(ctx context.Context, hash string) (*domain.ActivationCode, error) {
+	var c domain.ActivationCode
+	found, err := s.get(ctx, codePK(hash), skCode, &c)
+	if err != nil {
+		return nil, err
+	}
+	if !found || !c.Usable(s.clock.Now()) {
+		return nil, domain.NewError(domain.CodeUnknownActivation)
+	}
+	return &c, nil
+}
+
+// ActivationTarget is what a code activates.
+type ActivationTarget struct {
+	Code         domain.ActivationCode
+	Reactivation domain.Reactivation
+	Admin        domain.Admin
+	Account      domain.Account
+}
+
+// GetActivationTarget resolves a code hash to its reactivation, admin and
+// account, or domain.ErrUnknownActivation. Two round trips: the code, then
+// one strongly consistent BatchGetItem for the other three.
+func (s *Store) GetActivationTarget(ctx context.Context, hash string) (*ActivationTarget, error) {
+	c, err := s.GetActivationCode(ctx, hash)
+	if err != nil {
+		return nil, err
+	}
+	t := &ActivationTarget{Code: *c}
+	keys := []map[string]types.AttributeValue{
+		key(reactivationPK(c.ReactivationID), skReactivation),
+		key(adminPK(c.AdminID), skAdmin),
+		key(accountPK(c.AccountID), skAccount),
+	}
+	got := 0
+	for len(keys) > 0 {
+		res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
+			s.table: {Keys: keys, ConsistentRead: aws.Bool(true)},
+		}})
+		if err != nil {
+			return nil, fmt.Errorf("dynamo: get activation target: %w", err)
+		}
+		for _, m := range res.Responses[s.table] {
+			var dst any
+			switch m[attrType].(*types.AttributeValueMemberS).Value {
+			case typeReactivation:
+				dst = &t.Reactivation
+			case typeAdmin:
+				dst = &t.Admin
+			case typeAccount:
+				dst = &t.Account
+			default:
+				continue
+			}
+			if err := attributevalue.UnmarshalMap(m, dst); err != nil {
+				return nil, fmt.Errorf("dynamo: unmarshal activation target: %w", err)
+			}
+			got++
+		}
+		keys = res.UnprocessedKeys[s.table].Keys
+	}
+	if got != 3 || t.Reactivation.EffectiveStatus(s.clock.Now()) != domain.ReactivationPending {
+		return nil, domain.NewError(domain.CodeUnknownActivation)
+	}
+	return t, nil
+}
+
+// Redemption is everything Redeem writes.
+type Redemption struct {
+	Target     *ActivationTarget
+	Credential domain.Credential
+	Audit      domain.AuditEvent
+}
+
+// Redeem binds a new credential to the admin in one transaction, so that
+// a code is single use even under concurrency (DESIGN.md §5):
+//  1. the code, still pending and unexpired → activated (condition);
+//  2. the reactivation, still pending → activated (condition), so two
+//     different codes of one reactivation cannot both win;
+//  3. the new credential (must not exist);
+//  4. the admin: active credential switched, pending reactivation cleared,
+//     on condition that the active credential is still the one read, so a
+//     credential activated meanwhile is never left active beside ours;
+//  5. the previous credential of this admin, and only this admin → revoked;
+//  6. the reactivation's other codes → cancelled;
+//  7. the audit event.
+//
+// A lost race gives domain.ErrUnknownActivation, like any used code. One
+// round trip.
+func (s *Store) Redeem(ctx context.Context, red Redemption) error {
+	t, cred, now := red.Target, red.Credential, s.clock.Now()
+	credItem, err := item(cred, typeCredential, credentialPK(cred.ID), skCredential, zeroTime)
+	if err != nil {
+		return err
+	}
+	withGSI1(credItem, adminCredsGSI1PK(cred.AdminID), "CRED#"+cred.CreatedAt.UTC().Format(time.RFC3339Nano))
+	auditItem, err := s.TxPutAudit(red.Audit)
+	if err != nil {
+		return err
+	}
+	pending, activated := str(string(domain.ReactivationPending)), str(string(domain.ReactivationActivated))
+	statusName := map[string]string{"#s": "status"}
+	adminCond := "attribute_not_exists(active_credential_id)"
+	adminValues := map[string]types.AttributeValue{":cred": str(cred.ID), ":none": str("")}
+	if old := t.Admin.ActiveCredentialID; old != "" {
+		adminCond = "active_credential_id = :old"
+		adminValues[":old"] = str(old)
+	}
+	items := []types.TransactWriteItem{
+		s.txUpdate(key(codePK(t.Code.Hash), skCode), "SET #s = :a", "#s = :p AND expires_at > :now", statusName,
+			map[string]types.AttributeValue{":a": activated, ":p": pending, ":now": unix(now)}),
+		s.txUpdate(key(reactivationPK(t.Reactivation.ID), skReactivation),
+			"SET #s = :a, activated_at = :at, credential_id = :cred", "#s = :p", statusName,
+			map[string]types.AttributeValue{":a": activated, ":p": pending, ":at": str(now.UTC().Format(time.RFC3339Nano)), ":cred": str(cred.ID)}),
+		s.txPut(credItem, "attribute_not_exists(PK)"),
+		s.txUpdate(key(adminPK(t.Admin.ID), skAdmin),
+			"SET active_credential_id = :cred, pending_reactivation_id = :none", adminCond, nil, adminValues),
+		auditItem,
+	}
+	if old := t.Admin.ActiveCredentialID; old != "" {
+		items = append(items, s.txUpdate(key(credentialPK(old), skCredential), "SET #s = :r, revoked_at = :at",
+			"attribute_exists(PK) AND admin_id = :admin", statusName,
+			map[string]types.AttributeValue{":r": str(string(domain.CredentialRevoked)), ":at": str(now.UTC().Format(time.RFC3339Nano)), ":admin": str(t.Admin.ID)}))
+	}
+	for _, h := range codeHashes(&t.Reactivation) {
+		if h != t.Code.Hash {
+			items = append(items, s.txSetCodeStatus(h, domain.ReactivationCancelled))
+		}
+	}
+	err = s.transact(ctx, items...)
+	if transactionConflict(err) {
+		return domain.NewError(domain.CodeUnknownActivation)
+	}
+	if err != nil {
+		return fmt.Errorf("dynamo: redeem: %w", err)
+	}
+	return nil
+}
+
+// GetCredential returns a credential by its id (the pkey), or
+// domain.ErrNotFound. Revoked credentials are returned too; callers check
+// the status. One round trip.
+func (s *Store) GetCredential(ctx context.Context, id string) (*domain.Credential, error) {
+	var c domain.Credential
+	found, err := s.get(ctx, credentialPK(id), skCredential, &c)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, domain.NewError(domain.CodeNotFound)
+	}
+	return &c, nil
+}
+
+// ListCredentials returns an admin's credentials, oldest first. One round
+// trip per page.
+func (s *Store) ListCredentials(ctx context.Context, adminID string) ([]domain.Credential, error) {
+	var out []domain.Credential
+	err := s.queryAll(ctx, &dynamodb.QueryInput{
+		TableName: &s.table, IndexName: aws.String(indexGSI1),
+		KeyConditionExpression:    aws.String("GSI1PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(adminCredsGSI1PK(adminID))},
+	}, func(m map[string]types.AttributeValue) error {
+		var c domain.Credential
+		if err := attributevalue.UnmarshalMap(m, &c); err != nil {
+			return err
+		}
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,87 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"push-reactivation/shared/domain"
+)
+
+// sessionItem builds the item of a session; its TTL is the absolute expiry.
+func (s *Store) sessionItem(sess domain.Session) (map[string]types.AttributeValue, error) {
+	return item(sess, typeSession, sessionPK(sess.TokenHash), skSession, sess.AbsoluteExpiresAt)
+}
+
+// PutSession stores a new session. One round trip.
+func (s *Store) PutSession(ctx context.Context, sess domain.Session) error {
+	m, err := s.sessionItem(sess)
+	if err != nil {
+		return err
+	}
+	return s.putNew(ctx, m)
+}
+
+// TxPutSession is the transaction item that stores a new session, for
+// callers that issue a session together with another state change.
+func (s *Store) TxPutSession(sess domain.Session) (types.TransactWriteItem, error) {
+	m, err := s.sessionItem(sess)
+	if err != nil {
+		return types.TransactWriteItem{}, err
+	}
+	return s.txPut(m, "attribute_not_exists(PK)"), nil
+}
+
+// GetSession returns the session whose token hashes to tokenHash, or
+// domain.ErrNotAuthenticated when it does not exist or has expired (idle
+// or absolute). One round trip.
+func (s *Store) GetSession(ctx context.Context, tokenHash string) (*domain.Session, error) {
+	var sess domain.Session
+	found, err := s.get(ctx, sessionPK(tokenHash), skSession, &sess)
+	if err != nil {
+		return nil, err
+	}
+	if !found || !sess.Valid(s.clock.Now()) {
+		return nil, domain.NewError(domain.CodeNotAuthenticated)
+	}
+	return &sess, nil
+}
+
+// TouchSession records use of a session, pushing its idle expiry back. The
+// condition keeps a concurrent logout from being undone. One round trip.
+func (s *Store) TouchSession(ctx context.Context, tokenHash string, at time.Time) error {
+	_, err := s.update(ctx, key(sessionPK(tokenHash), skSession), "SET last_seen_at = :t", "attribute_exists(PK)", nil,
+		map[string]types.AttributeValue{":t": str(at.UTC().Format(time.RFC3339Nano))})
+	if isConditionFailed(err) {
+		return domain.NewError(domain.CodeNotAuthenticated)
+	}
+	if err != nil {
+		return fmt.Errorf("dynamo: touch session: %w", err)
+	}
+	return nil
+}
+
+// SetActingAccount switches the account a session acts in. One round trip.
+func (s *Store) SetActingAccount(ctx context.Context, tokenHash, accountID string) error {
+	_, err := s.update(ctx, key(sessionPK(tokenHash), skSession), "SET acting_account_id = :a", "attribute_exists(PK)", nil,
+		map[string]types.AttributeValue{":a": str(accountID)})
+	if isConditionFailed(err) {
+		return domain.NewError(domain.CodeNotAuthenticated)
+	}
+	if err != nil {
+		return fmt.Errorf("dynamo: switch account: %w", err)
+	}
+	return nil
+}
+
+// DeleteSession ends a session (logout). One round trip.
+func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
+	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.table, Key: key(sessionPK(tokenHash), skSession)})
+	if err != nil {
+		return fmt.Errorf("dynamo: delete session: %w", err)
+	}
+	return nil
+}
