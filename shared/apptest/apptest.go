@@ -1,0 +1,219 @@
+// Package apptest builds a complete, real environment for end-to-end
+// handler tests: the embedded DynamoDB, the local SMS/voice endpoint, the
+// demo data, a fake clock, and helpers that call a router the way API
+// Gateway would. Only the clock is fake.
+package apptest
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"push-reactivation/infra/smsvoicelocal"
+	"push-reactivation/shared/apigw"
+	"push-reactivation/shared/app"
+	"push-reactivation/shared/config"
+	"push-reactivation/shared/ddblocal"
+	"push-reactivation/shared/demo"
+	"push-reactivation/shared/domain"
+	"push-reactivation/shared/secret"
+)
+
+// APIHost is the API host of test environments.
+const APIHost = "localhost:3443"
+
+// Clock is a settable fake clock, safe for concurrent use.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock returns a clock at t.
+func NewClock(t time.Time) *Clock { return &Clock{now: t} }
+
+// Now returns the fake time.
+func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+// Advance moves the clock forward.
+func (c *Clock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+
+// Env is one test's environment.
+type Env struct {
+	T     testing.TB
+	Ctx   context.Context
+	Deps  *app.Deps
+	Clock *Clock
+	SMS   *smsvoicelocal.Server
+	// Logs collects every JSON log line of the handlers, so tests can check
+	// that no secret was logged.
+	Logs *SyncBuffer
+}
+
+// SyncBuffer is a goroutine-safe log sink.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// String returns everything written so far.
+func (s *SyncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// CheapArgon2 keeps password hashing fast in tests.
+var CheapArgon2 = secret.Argon2Params{Memory: 1024, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16}
+
+// New starts the embedded DynamoDB and the local SMS/voice endpoint, points
+// the SDK at them through the standard AWS_ENDPOINT_URL_* variables, loads
+// the demo data and returns the environment. It uses t.Setenv, so the test
+// cannot be parallel.
+func New(t testing.TB) *Env {
+	t.Helper()
+	ddblocal.StartT(t)
+	sms := smsvoicelocal.New()
+	smsSrv := httptest.NewServer(sms)
+	t.Cleanup(smsSrv.Close)
+	t.Setenv("AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2", smsSrv.URL)
+	for k, v := range map[string]string{
+		"TABLE_NAME": ddblocal.DefaultTable, "API_HOST": APIHost, "PANEL_ORIGIN": "http://127.0.0.1:3000",
+		"SENDER_EMAIL": "no-reply@push-reactivation.example", "ORIGINATION_IDENTITY": "+15555550000", "LOG_LEVEL": "DEBUG",
+	} {
+		t.Setenv(k, v)
+	}
+	ctx := context.Background()
+	cfg, err := config.FromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	clients, err := app.NewAWSClients(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &SyncBuffer{}
+	clock := NewClock(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC))
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	deps := app.New(cfg, log, clock, domain.SystemRandom, clients)
+	if err := demo.Seed(ctx, deps.Store, clock.Now(), &CheapArgon2); err != nil {
+		t.Fatal(err)
+	}
+	return &Env{T: t, Ctx: ctx, Deps: deps, Clock: clock, SMS: sms, Logs: logs}
+}
+
+// Response is a handler's answer, decoded.
+type Response struct {
+	Status  int
+	Headers map[string]string
+	Body    string
+}
+
+// OK decodes the OK envelope's response into v, failing the test on a
+// FAIL envelope.
+func (r *Response) OK(t testing.TB, v any) {
+	t.Helper()
+	var env struct {
+		Stat     string          `json:"stat"`
+		Response json.RawMessage `json:"response"`
+	}
+	if err := json.Unmarshal([]byte(r.Body), &env); err != nil || env.Stat != "OK" {
+		t.Fatalf("want OK envelope, got %d %s", r.Status, r.Body)
+	}
+	if v != nil {
+		if err := json.Unmarshal(env.Response, v); err != nil {
+			t.Fatalf("decode response: %v: %s", err, env.Response)
+		}
+	}
+}
+
+// Fail returns the FAIL envelope, failing the test on anything else.
+func (r *Response) Fail(t testing.TB) apigw.FailEnvelope {
+	t.Helper()
+	var f apigw.FailEnvelope
+	if err := json.Unmarshal([]byte(r.Body), &f); err != nil || f.Stat != "FAIL" {
+		t.Fatalf("want FAIL envelope, got %d %s", r.Status, r.Body)
+	}
+	return f
+}
+
+// Request describes one call.
+type Request struct {
+	Method, Path string
+	Token        string            // bearer session token
+	JSON         any               // marshalled as the body when not nil
+	Body         string            // raw body when JSON is nil
+	Query        string            // raw query string
+	Headers      map[string]string // extra headers
+}
+
+// Call hands the request to router as an API Gateway HTTP API payload 2.0
+// event, the way the gateway would (route matched by the router itself).
+func (e *Env) Call(router *apigw.Router, req Request) *Response {
+	e.T.Helper()
+	ev := Event(req)
+	resp, err := router.Handle(e.Ctx, ev)
+	if err != nil {
+		e.T.Fatalf("handler returned an error: %v", err)
+	}
+	return &Response{Status: resp.StatusCode, Headers: resp.Headers, Body: resp.Body}
+}
+
+// Event builds the payload 2.0 event of a request.
+func Event(req Request) events.APIGatewayV2HTTPRequest {
+	body := req.Body
+	headers := map[string]string{"user-agent": "apptest"}
+	if req.JSON != nil {
+		b, _ := json.Marshal(req.JSON)
+		body = string(b)
+		headers["content-type"] = "application/json"
+	}
+	if req.Token != "" {
+		headers["authorization"] = "Bearer " + req.Token
+	}
+	for k, v := range req.Headers {
+		headers[strings.ToLower(k)] = v
+	}
+	ev := events.APIGatewayV2HTTPRequest{Version: "2.0", RawPath: req.Path, RawQueryString: req.Query, Headers: headers, Body: body}
+	ev.RequestContext.HTTP.Method = req.Method
+	ev.RequestContext.HTTP.Path = req.Path
+	ev.RequestContext.HTTP.SourceIP = "203.0.113.7"
+	ev.RequestContext.HTTP.UserAgent = "apptest"
+	id, _ := secret.ID(nil)
+	ev.RequestContext.RequestID = id
+	return ev
+}
+
+// Admin returns a demo admin by email, from the store.
+func (e *Env) Admin(email string) *domain.Admin {
+	e.T.Helper()
+	a, err := e.Deps.Store.GetAdminByEmail(e.Ctx, email)
+	if err != nil {
+		e.T.Fatalf("admin %s: %v", email, err)
+	}
+	return a
+}
+
+// SessionFor creates a session for an admin directly in the store, for
+// tests of endpoints behind login. The session is authenticated now (by
+// the fake clock) with factor sms.
+func (e *Env) SessionFor(email string) string {
+	e.T.Helper()
+	a := e.Admin(email)
+	token, sess, err := newSession(a, e.Clock.Now())
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	if err := e.Deps.Store.PutSession(e.Ctx, sess); err != nil {
+		e.T.Fatal(err)
+	}
+	return token
+}
