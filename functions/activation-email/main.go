@@ -1,0 +1,21 @@
+// Command activation-email is ActivationEmailFunction: email the activation
+// link and QR code of a reactivation to its admin through SES v2.
+package main
+
+import (
+	"context"
+	"log"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"push-reactivation/shared/app"
+	"push-reactivation/shared/email"
+)
+
+func main() {
+	d, err := app.Load(context.Background())
+	if err != nil {
+		log.Fatal(err)
+	}
+	lambda.Start(email.NewRouter(d).Handle)
+}

@@ -1,0 +1,22 @@
+// Command owner-reactivation is OwnerReactivationFunction: the
+// Administrators tab of an Owner (view admins, reactivate their Duo Push,
+// clear a lockout, read the administrator log).
+package main
+
+import (
+	"context"
+	"log"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"push-reactivation/shared/app"
+	"push-reactivation/shared/owner"
+)
+
+func main() {
+	d, err := app.Load(context.Background())
+	if err != nil {
+		log.Fatal(err)
+	}
+	lambda.Start(owner.NewRouter(d).Handle)
+}

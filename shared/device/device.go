@@ -1,0 +1,87 @@
+// Package device is the phone side of the service, DeviceFunction
+// (DESIGN.md §5, a contract that third-party Duo Mobile clients depend
+// on): activation of a phone with a QR or emailed code, the signed
+// requests through which the phone lists and answers pushes, registers its
+// push token and reads its credential, and the read-only landing page of
+// the emailed activation link.
+//
+// Signatures are checked by shared/devicesig, the one place that knows the
+// signing rule; this package only decides which credential's key to check
+// them with, and what a failure looks like (always the same 401).
+package device
+
+import (
+	"context"
+	"log/slog"
+
+	"push-reactivation/shared/apigw"
+	"push-reactivation/shared/app"
+	"push-reactivation/shared/domain"
+	"push-reactivation/shared/dynamo"
+	"push-reactivation/shared/notify"
+)
+
+// Store is what the device function needs from the store.
+type Store interface {
+	GetActivationCode(ctx context.Context, hash string) (*domain.ActivationCode, error)
+	GetActivationTarget(ctx context.Context, hash string) (*dynamo.ActivationTarget, error)
+	Redeem(ctx context.Context, red dynamo.Redemption) error
+	GetCredential(ctx context.Context, id string) (*domain.Credential, error)
+	SetPushToken(ctx context.Context, credentialID, token string, ev domain.AuditEvent) error
+	GetAdmin(ctx context.Context, id string) (*domain.Admin, error)
+	GetAccount(ctx context.Context, id string) (*domain.Account, error)
+	ListPendingPushes(ctx context.Context, credentialID string) ([]domain.LoginTx, error)
+	GetPush(ctx context.Context, credentialID, pushID string) (*domain.LoginTx, error)
+	AnswerPush(ctx context.Context, r dynamo.PushReply) error
+}
+
+// Notifier tells an admin that a new phone was activated for their Duo
+// Push (DESIGN.md §3, notifications), with what to do if it was not them.
+// *notify.Notifier implements it; it logs and audits its own failures, so
+// it returns nothing.
+type Notifier interface {
+	PhoneActivated(ctx context.Context, admin *domain.Admin, cred *domain.Credential)
+}
+
+// Service serves the device API.
+type Service struct {
+	Store  Store
+	Clock  domain.Clock
+	Random domain.Random
+	// APIHost is API_HOST: the host phones sign against and the QR codes
+	// and links carry. Signatures are checked against it, never against
+	// the Host header of a request.
+	APIHost string
+	Log     *slog.Logger
+	// Notifier, when not nil, is told after each activation, once it is
+	// committed; a notice that fails never undoes the activation.
+	Notifier Notifier
+}
+
+// NewService builds the service from the shared dependencies, without a
+// Notifier.
+func NewService(d *app.Deps) *Service {
+	return &Service{Store: d.Store, Clock: d.Clock, Random: d.Random, APIHost: d.Config.APIHost, Log: d.Log}
+}
+
+// NewRouter is the router of DeviceFunction: every route of DESIGN.md §5,
+// with the security notice of each activation sent by email (shared/notify).
+func NewRouter(d *app.Deps) *apigw.Router {
+	s := NewService(d)
+	s.Notifier = notify.New(d)
+	return s.Router()
+}
+
+// Router returns the router of the service's routes. The device API is
+// not called from the panel's origin, so it answers no CORS.
+func (s *Service) Router() *apigw.Router {
+	return apigw.NewRouter(s.Log, nil, "",
+		apigw.Route{Key: "POST /push/v2/activation/{code}", Handler: s.activate},
+		apigw.Route{Key: "GET /push/v2/device/transactions", Handler: s.transactions},
+		apigw.Route{Key: "POST /push/v2/device/transactions/{urgid}", Handler: s.answer},
+		apigw.Route{Key: "POST /push/v2/device/registration", Handler: s.register},
+		apigw.Route{Key: "GET /push/v2/device/info", Handler: s.info},
+		apigw.Route{Key: "GET /activate/{code}", Handler: s.landing},
+		apigw.Route{Key: "HEAD /activate/{code}", Handler: s.landing},
+	)
+}

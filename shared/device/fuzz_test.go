@@ -1,0 +1,80 @@
+package device_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"push-reactivation/shared/apptest"
+	"push-reactivation/shared/devicesig"
+)
+
+// FuzzDeviceRequest throws arbitrary requests at every device route: form
+// bodies and query strings, Authorization headers, dates and path codes.
+// Whatever comes in, the handler must not panic (the router would turn a
+// panic into a 500 and log it) and must answer an envelope or the landing
+// page.
+func FuzzDeviceRequest(f *testing.F) {
+	fx := newFixture(f)
+	started := fx.start("admin@acme.example")
+	p := fx.activate(started.Code, key(0))
+	tx := fx.push(p, "123")
+	date := devicesig.FormatDate(fx.Clock.Now())
+	params := txParams(p)
+	auth, _ := devicesig.Sign(p.key, p.PKey, date, "GET", apptest.APIHost, "/push/v2/device/transactions", params)
+	answer := txParams(p, "answer", "approve", "verification_code", "123")
+	authAnswer, _ := devicesig.Sign(p.key, p.PKey, date, "POST", apptest.APIHost, "/push/v2/device/transactions/"+tx.PushID, answer)
+	fresh := fx.start("owner@acme.example")
+
+	f.Add(uint8(0), fresh.Code, "", activationForm(key(1)).Encode(), "application/x-www-form-urlencoded", "", "")
+	f.Add(uint8(0), "AAAAAAAAAAAAAAAAAAAA", "pubkey=%zz&pubkey", "pkpush=rsa-sha512&pubkey=-----BEGIN", "application/x-www-form-urlencoded", "", "")
+	f.Add(uint8(1), "", devicesig.EncodeParams(params), "", "", auth, date)
+	f.Add(uint8(2), tx.PushID, "", devicesig.EncodeParams(answer), "application/x-www-form-urlencoded", authAnswer, date)
+	f.Add(uint8(3), "", "", "token=%ff%fe&akey=x;y", "application/x-www-form-urlencoded; charset=utf-8", "Basic "+strings.Repeat("A", 9000), date)
+	f.Add(uint8(4), "", "a=1&a=2&%=", "", "", "Basic OmFiYw==", "Thu, 31 Feb 2026 23:40:00 -0000")
+	f.Add(uint8(5), started.Code, "", "", "", "", "")
+	f.Add(uint8(6), "%00%ff", "", "", "", "basic  ", "\x00")
+	f.Add(uint8(2), "../../etc", "", "answer=approve&verification_code=\xff", "application/x-www-form-urlencoded", "Basic RFA6QUFBQQ==", date)
+
+	routes := []struct{ method, prefix string }{
+		{"POST", "/push/v2/activation/"},
+		{"GET", "/push/v2/device/transactions"},
+		{"POST", "/push/v2/device/transactions/"},
+		{"POST", "/push/v2/device/registration"},
+		{"GET", "/push/v2/device/info"},
+		{"GET", "/activate/"},
+		{"HEAD", "/activate/"},
+	}
+	f.Fuzz(func(t *testing.T, route uint8, param, query, body, contentType, authorization, xDuoDate string) {
+		r := routes[int(route)%len(routes)]
+		path := r.prefix
+		if strings.HasSuffix(path, "/") {
+			path += param
+		}
+		ev := apptest.Event(apptest.Request{Method: r.method, Path: path, Query: query, Body: body, Headers: map[string]string{
+			"content-type": contentType, "authorization": authorization, "x-duo-date": xDuoDate}})
+		resp, err := fx.router.Handle(fx.Ctx, ev)
+		if err != nil {
+			t.Fatalf("handler error: %v", err)
+		}
+		if resp.StatusCode >= 500 {
+			t.Fatalf("%s %q: %d %s", r.method, path, resp.StatusCode, resp.Body)
+		}
+		switch ct := resp.Headers["Content-Type"]; {
+		case strings.HasPrefix(ct, "text/html"):
+			if r.method == "GET" && !strings.Contains(resp.Body, "</html>") {
+				t.Fatalf("truncated page")
+			}
+		case ct == "application/json":
+			var env struct{ Stat string }
+			if err := json.Unmarshal([]byte(resp.Body), &env); err != nil || (env.Stat != "OK" && env.Stat != "FAIL") {
+				t.Fatalf("not an envelope: %q", resp.Body)
+			}
+		default:
+			t.Fatalf("content type %q", ct)
+		}
+	})
+	if strings.Contains(fx.Logs.String(), "handler panicked") {
+		f.Fatal("a handler panicked")
+	}
+}

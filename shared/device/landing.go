@@ -1,0 +1,107 @@
+package device
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"time"
+
+	"push-reactivation/shared/apigw"
+	"push-reactivation/shared/domain"
+	"push-reactivation/shared/reactivation"
+	"push-reactivation/shared/secret"
+)
+
+//go:embed landing.html
+var landingHTML string
+
+var landingTemplate = template.Must(template.New("landing").Parse(landingHTML))
+
+// landingHeaders go with every landing page. The page holds an activation
+// code, so it must not be cached, indexed, framed or leaked through a
+// Referer; it runs no script and loads nothing but its inline QR image.
+var landingHeaders = map[string]string{
+	"Content-Type":            "text/html; charset=utf-8",
+	"Cache-Control":           "no-store",
+	"Referrer-Policy":         "no-referrer",
+	"Content-Security-Policy": "default-src 'none'; img-src data:; style-src 'unsafe-inline'",
+	"X-Robots-Tag":            "noindex",
+	"X-Frame-Options":         "DENY",
+}
+
+// landingPage is what the template shows.
+type landingPage struct {
+	Found bool
+	// DuoLink and QR are typed as trusted URLs: html/template would
+	// otherwise replace the duo: and data: schemes. Both are built here
+	// from a code already checked to be 20 alphanumerics and the
+	// configured host, nothing else.
+	DuoLink   template.URL
+	QR        template.URL
+	ExpiresAt string
+	ExpiresIn string
+}
+
+// landing is the page behind the emailed activation link: GET and HEAD
+// /activate/{code}. It only reads (store.GetActivationCode), so the mail
+// scanners and link previewers that open every link in a mail consume
+// nothing. An unknown, used, cancelled or expired code gets the same 404
+// page, which says nothing about whether the code ever existed. One round
+// trip.
+func (s *Service) landing(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
+	code := r.Param("code")
+	if !domain.ActivationCodeWellFormed(code) {
+		return s.landingResponse(http.StatusNotFound, landingPage{})
+	}
+	c, err := s.Store.GetActivationCode(ctx, secret.Hash(code))
+	if errors.Is(err, domain.ErrUnknownActivation) {
+		return s.landingResponse(http.StatusNotFound, landingPage{})
+	}
+	if err != nil {
+		return nil, err
+	}
+	barcode := reactivation.Barcode(code, s.APIHost)
+	png, err := reactivation.QRPNG(barcode)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Clock.Now()
+	return s.landingResponse(http.StatusOK, landingPage{
+		Found:     true,
+		DuoLink:   template.URL("duo://" + barcode),
+		QR:        template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
+		ExpiresAt: c.ExpiresAt.UTC().Format("Mon 2 Jan 2006 at 15:04 UTC"),
+		ExpiresIn: until(c.ExpiresAt.Sub(now)),
+	})
+}
+
+func (s *Service) landingResponse(status int, p landingPage) (*apigw.Response, error) {
+	var b bytes.Buffer
+	if err := landingTemplate.Execute(&b, p); err != nil {
+		return nil, fmt.Errorf("device: render landing page: %w", err)
+	}
+	resp := apigw.Raw(status, landingHeaders["Content-Type"], b.String())
+	for k, v := range landingHeaders {
+		resp.Headers[k] = v
+	}
+	return resp, nil
+}
+
+// until says how long is left, in the words a person reads on a phone.
+func until(d time.Duration) string {
+	switch m := int(d.Round(time.Minute) / time.Minute); {
+	case d < time.Minute:
+		return "in less than a minute"
+	case m == 1:
+		return "in 1 minute"
+	case m < 120:
+		return fmt.Sprintf("in %d minutes", m)
+	default:
+		return fmt.Sprintf("in about %d hours", int(d.Round(time.Hour)/time.Hour))
+	}
+}

@@ -1,0 +1,177 @@
+package device
+
+import (
+	"context"
+	"errors"
+
+	"push-reactivation/shared/apigw"
+	"push-reactivation/shared/domain"
+	"push-reactivation/shared/dynamo"
+	"push-reactivation/shared/secret"
+)
+
+// Transaction is one pending push as the phone lists it (DESIGN.md §5).
+// Attributes are [label, value] pairs, the way Duo Mobile shows a
+// request's details; Expiration is in Unix seconds.
+type Transaction struct {
+	URGID      string      `json:"urgid"`
+	Type       string      `json:"type"`
+	Summary    string      `json:"summary"`
+	Attributes [][2]string `json:"attributes"`
+	Expiration int64       `json:"expiration"`
+	// RequiresVerificationCode says the approval must carry the verified
+	// push code shown in the panel, of VerificationCodeLength digits.
+	RequiresVerificationCode bool `json:"requires_verification_code"`
+	VerificationCodeLength   int  `json:"verification_code_length,omitempty"`
+}
+
+// Transactions is the answer to GET /push/v2/device/transactions.
+type Transactions struct {
+	Transactions []Transaction `json:"transactions"`
+}
+
+// transactions lists the pushes waiting for this credential, newest first.
+// Round trips: the credential, the index query, and, when there is a push
+// to show, the admin and the account it names.
+func (s *Service) transactions(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
+	req, err := s.verify(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	txs, err := s.Store.ListPendingPushes(ctx, req.cred.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := Transactions{Transactions: []Transaction{}}
+	if len(txs) == 0 {
+		return apigw.OK(out), nil
+	}
+	admin, err := s.Store.GetAdmin(ctx, req.cred.AdminID)
+	if err != nil {
+		return nil, err
+	}
+	acct, err := s.Store.GetAccount(ctx, req.cred.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	for _, tx := range txs {
+		if tx.AdminID != req.cred.AdminID {
+			continue
+		}
+		t := Transaction{
+			URGID: tx.PushID, Type: "login", Summary: "Login request: " + acct.Name + " admin panel",
+			Attributes: [][2]string{
+				{"Account", acct.Name},
+				{"Admin", admin.Email},
+				{"Application", "Admin Panel"},
+				{"Time", tx.CreatedAt.UTC().Format("2006-01-02 15:04:05 UTC")},
+			},
+			Expiration:               tx.PushExpiresAt.Unix(),
+			RequiresVerificationCode: tx.VerificationCodeHash != "",
+		}
+		if tx.IP != "" {
+			t.Attributes = append(t.Attributes, [2]string{"IP", tx.IP})
+		}
+		if t.RequiresVerificationCode {
+			t.VerificationCodeLength = acct.Policy.VerifiedPushLength
+		}
+		out.Transactions = append(out.Transactions, t)
+	}
+	return apigw.OK(out), nil
+}
+
+// Answer is the answer to POST /push/v2/device/transactions/{urgid}.
+type Answer struct {
+	Status domain.LoginStatus `json:"status"`
+}
+
+// answer records the phone's answer to a push. The rules:
+//
+//   - answer is approve or deny (else 40002);
+//   - a push unknown to this credential is 40401, one answered already
+//     40901, one that lapsed 41001;
+//   - deny needs no verification code;
+//   - with verified push on, approve without verification_code is 40002
+//     and leaves the push pending (a client that cannot show the prompt
+//     asks nothing and guesses nothing);
+//   - approve with a wrong code denies the push and answers 403 (40301):
+//     a wrong code means the person at the panel is not the person holding
+//     the phone (push phishing), and one guess per push keeps a 3-digit
+//     code meaningful. The code is compared in constant time.
+//
+// The write (store.AnswerPush) is conditional on the push still being the
+// one read, pending and unexpired, with the audit event in the same
+// transaction. Round trips: the credential, the push, the write.
+func (s *Service) answer(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
+	req, err := s.verify(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	answer, err := required(req.form, "answer", maxIdentifiers)
+	if err != nil {
+		return nil, err
+	}
+	a := domain.PushAnswer(answer)
+	if a != domain.PushApprove && a != domain.PushDeny {
+		return nil, domain.Errorf(domain.CodeInvalidParams, "answer: approve or deny")
+	}
+	code, err := text(req.form, "verification_code", maxVerifyCode)
+	if err != nil {
+		return nil, err
+	}
+	urgid := r.Param("urgid")
+	if len(urgid) > maxIdentifiers {
+		return nil, domain.NewError(domain.CodeNotFound)
+	}
+	tx, err := s.Store.GetPush(ctx, req.cred.ID, urgid)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Clock.Now()
+	switch {
+	case tx.Status != domain.LoginPending:
+		return nil, domain.Errorf(domain.CodeConflict, "the request was already answered")
+	case !tx.PushAnswerable(now):
+		return nil, domain.Errorf(domain.CodeExpired, "the request has expired")
+	}
+
+	status, reason := a.Status(), domain.PushDeniedByUser
+	wrongCode := false
+	if a == domain.PushApprove {
+		reason = ""
+		if tx.VerificationCodeHash != "" {
+			if code == "" {
+				return nil, domain.Errorf(domain.CodeInvalidParams, "verification_code: enter the code shown on the login screen")
+			}
+			if !secret.MatchesHash(code, tx.VerificationCodeHash) {
+				status, reason, wrongCode = domain.LoginDenied, domain.PushDeniedWrongCode, true
+			}
+		}
+	}
+	eventID, err := secret.ID(s.Random)
+	if err != nil {
+		return nil, err
+	}
+	outcome, details := domain.OutcomeSuccess, map[string]string{
+		"answer": string(a), "credential_id": req.cred.ID, "txid": tx.ID, "result": string(status),
+	}
+	if status != domain.LoginApproved {
+		outcome, details["reason"] = domain.OutcomeFailure, reason
+	}
+	err = s.Store.AnswerPush(ctx, dynamo.PushReply{
+		Tx: tx, CredentialID: req.cred.ID, Status: status, DenyReason: reason,
+		Audit: domain.AuditEvent{ID: eventID, Time: now, AccountID: tx.AccountID, ActorID: tx.AdminID, TargetID: tx.AdminID,
+			Action: domain.ActionLoginPush, Outcome: outcome, IP: r.IP(), UserAgent: r.UserAgent(), Details: details},
+	})
+	if errors.Is(err, domain.ErrConflict) {
+		// Answered, replaced or lapsed between our read and our write.
+		return nil, domain.Errorf(domain.CodeConflict, "the request is no longer pending")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if wrongCode {
+		return nil, domain.Errorf(domain.CodeForbidden, "verification_code: wrong code; the login request was denied")
+	}
+	return apigw.OK(Answer{Status: status}), nil
+}

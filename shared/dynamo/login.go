@@ -1,0 +1,468 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"push-reactivation/shared/domain"
+)
+
+// Login transactions (the fallback login, docs/table.md): LOGIN#<txid>,
+// with ttl = expiry + LoginRetention. Once a Duo Push is started the item
+// is indexed on GSI1 under PushGSI1PK(credential) / PushGSI1SK(push id)
+// (pushes.go), which is how the phone finds it; before that, and again once
+// the login completes, it is indexed under its own key (loginGSI1), where
+// nobody looks.
+//
+// Why not leave it out of the index until a push: the embedded minidyn
+// (v0.8.2) corrupts its index when an UpdateItem adds index keys to an item
+// that has none (core/index.go, updateData overwrites the first sorted key),
+// after which GSI1 queries miss items. Moving an item between index keys it
+// handles correctly, and DynamoDB does the same work either way.
+
+func loginPK(txid string) string { return "LOGIN#" + txid }
+
+// loginGSI1 is the index position of a login without a push outstanding.
+func loginGSI1(txid string) (pk, sk string) { return loginPK(txid), skLogin }
+
+func loginKey(txid string) map[string]types.AttributeValue { return key(loginPK(txid), skLogin) }
+
+// LoginRetention is how long a login item is kept past its expiry before
+// TTL may delete it, so a late call still learns "expired" (41001) rather
+// than "not found". Every read checks expiry itself.
+const LoginRetention = 24 * time.Hour
+
+// ErrLoginChanged is returned when a conditional write finds the login
+// transaction no longer as expected (completed, expired, out of sends or
+// tries, passcode replaced, push answered). The caller reads it again to
+// tell which; it never reaches a client as such.
+var ErrLoginChanged = errors.New("dynamo: login transaction changed")
+
+// ErrHOTPCounterMoved is returned by CompleteLogin when the credential's
+// HOTP counter moved since it was read: the same Duo Mobile passcode (or a
+// later one) was accepted concurrently, so this use is a replay.
+var ErrHOTPCounterMoved = errors.New("dynamo: hotp counter moved")
+
+func unum(n uint64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatUint(n, 10)}
+}
+
+// CreateLogin writes a new login transaction and its audit event (the
+// password step) in one transaction. One round trip.
+func (s *Store) CreateLogin(ctx context.Context, tx domain.LoginTx, ev domain.AuditEvent) error {
+	m, err := item(tx, typeLogin, loginPK(tx.ID), skLogin, tx.ExpiresAt.Add(LoginRetention))
+	if err != nil {
+		return err
+	}
+	gpk, gsk := loginGSI1(tx.ID)
+	withGSI1(m, gpk, gsk)
+	auditItem, err := s.TxPutAudit(ev)
+	if err != nil {
+		return err
+	}
+	err = s.transact(ctx, s.txPut(m, "attribute_not_exists(PK)"), auditItem)
+	if transactionConflict(err) {
+		return domain.Errorf(domain.CodeConflict, "login already exists")
+	}
+	if err != nil {
+		return fmt.Errorf("dynamo: create login: %w", err)
+	}
+	return nil
+}
+
+// GetLogin returns a login transaction, or domain.ErrNotFound. One that
+// expired while pending or approved comes back with status expired. One
+// round trip.
+func (s *Store) GetLogin(ctx context.Context, txid string) (*domain.LoginTx, error) {
+	var tx domain.LoginTx
+	found, err := s.get(ctx, loginPK(txid), skLogin, &tx)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, domain.NewError(domain.CodeNotFound)
+	}
+	tx.Status = tx.EffectiveStatus(s.clock.Now())
+	return &tx, nil
+}
+
+// GetLoginAdmin reads an admin and its account with one strongly
+// consistent BatchGetItem, or returns domain.ErrNotFound when either is
+// missing. One round trip.
+func (s *Store) GetLoginAdmin(ctx context.Context, adminID, accountID string) (*domain.Admin, *domain.Account, error) {
+	var admin domain.Admin
+	var account domain.Account
+	keys := []map[string]types.AttributeValue{key(adminPK(adminID), skAdmin), key(accountPK(accountID), skAccount)}
+	got := 0
+	for len(keys) > 0 {
+		res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
+			s.table: {Keys: keys, ConsistentRead: aws.Bool(true)},
+		}})
+		if err != nil {
+			return nil, nil, fmt.Errorf("dynamo: get login admin: %w", err)
+		}
+		for _, m := range res.Responses[s.table] {
+			var dst any
+			switch t, _ := m[attrType].(*types.AttributeValueMemberS); {
+			case t != nil && t.Value == typeAdmin:
+				dst = &admin
+			case t != nil && t.Value == typeAccount:
+				dst = &account
+			default:
+				continue
+			}
+			if err := attributevalue.UnmarshalMap(m, dst); err != nil {
+				return nil, nil, fmt.Errorf("dynamo: unmarshal login admin: %w", err)
+			}
+			got++
+		}
+		keys = res.UnprocessedKeys[s.table].Keys
+	}
+	if got != 2 || admin.AccountID != accountID {
+		return nil, nil, domain.NewError(domain.CodeNotFound)
+	}
+	return &admin, &account, nil
+}
+
+// LoginPasscode is a new SMS or voice passcode for a login transaction.
+type LoginPasscode struct {
+	TxID    string
+	AdminID string
+	Factor  domain.Factor // sms or phone
+	// Hash is the SHA-256 of the passcode; the passcode itself is never stored.
+	Hash      string
+	ExpiresAt time.Time
+	// MaxSends caps the sends of this login transaction.
+	MaxSends int
+	// Limit caps the sends of the admin (subject AdminID).
+	Limit Limit
+	Audit domain.AuditEvent
+}
+
+// IssueLoginPasscode replaces the login's passcode with a new one, in one
+// transaction of three items:
+//  1. the login: still pending, unexpired, fewer than MaxSends sends →
+//     new hash and expiry, tries back to 0, sends + 1;
+//  2. the admin's send counter (Limit), refused when the window is full;
+//  3. the audit event.
+//
+// A refused send consumes nothing. A full admin window gives
+// domain.RateLimited with Retry-After; a refused login item gives
+// ErrLoginChanged (the caller re-reads to tell expired from out of sends).
+// The failure count of the admin is not touched: a resend never resets it.
+// One round trip.
+func (s *Store) IssueLoginPasscode(ctx context.Context, p LoginPasscode) error {
+	auditItem, err := s.TxPutAudit(p.Audit)
+	if err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	err = s.transact(ctx,
+		s.txUpdate(loginKey(p.TxID),
+			"SET #f = :f, passcode_hash = :h, passcode_expires_at = :e, passcode_tries = :zero ADD sends :one",
+			"#s = :pending AND expires_at > :now AND sends < :max",
+			map[string]string{"#s": "status", "#f": "factor"},
+			map[string]types.AttributeValue{
+				":f": str(string(p.Factor)), ":h": str(p.Hash), ":e": unix(p.ExpiresAt), ":zero": num(0), ":one": num(1),
+				":pending": str(string(domain.LoginPending)), ":now": unix(now), ":max": num(int64(p.MaxSends)),
+			}),
+		s.TxRateHit(p.Limit, p.AdminID),
+		auditItem,
+	)
+	if reasons := cancelReasons(err); reasons != nil {
+		if len(reasons) > 1 && reasons[1] == "ConditionalCheckFailed" {
+			return domain.RateLimited(s.RetryAfter(p.Limit))
+		}
+		return ErrLoginChanged
+	}
+	if err != nil {
+		return fmt.Errorf("dynamo: issue passcode: %w", err)
+	}
+	return nil
+}
+
+// RefundLoginPasscode gives back the send that IssueLoginPasscode counted
+// when the message could not be sent, so a failed send is not counted
+// (docs/table.md, rate limits). The login's count is given back only if
+// the passcode is still the one issued (hash), and the admin's counter
+// only while above zero. The passcode itself stays valid: a send that
+// timed out may still have been delivered. Best effort, two round trips.
+func (s *Store) RefundLoginPasscode(ctx context.Context, txid, hash string, l Limit, adminID string) error {
+	_, err := s.update(ctx, loginKey(txid), "SET sends = sends - :one", "passcode_hash = :h AND sends > :zero", nil,
+		map[string]types.AttributeValue{":one": num(1), ":zero": num(0), ":h": str(hash)})
+	if err != nil && !isConditionFailed(err) {
+		return fmt.Errorf("dynamo: refund login send: %w", err)
+	}
+	start, _ := l.window(s.clock.Now())
+	_, err = s.update(ctx, key(ratePK(l.Name, adminID, start), skRate), "ADD #c :minus", "#c > :zero",
+		map[string]string{"#c": "count"}, map[string]types.AttributeValue{":minus": num(-1), ":zero": num(0)})
+	if err != nil && !isConditionFailed(err) {
+		return fmt.Errorf("dynamo: refund rate %s: %w", l.Name, err)
+	}
+	return nil
+}
+
+// ReserveLoginPasscodeTry takes one try of the login's current passcode
+// before the passcode is compared, and returns the login as it is after
+// the update (with the hash to compare against). Counting first means
+// concurrent guesses cannot all be compared against a stale try count: at
+// most maxTries comparisons ever happen per passcode. The condition:
+// pending, unexpired, a passcode issued and unexpired, fewer than maxTries
+// tries; otherwise ErrLoginChanged. One round trip.
+func (s *Store) ReserveLoginPasscodeTry(ctx context.Context, txid string, maxTries int) (*domain.LoginTx, error) {
+	attrs, err := s.update(ctx, loginKey(txid), "ADD passcode_tries :one",
+		"#s = :pending AND expires_at > :now AND attribute_exists(passcode_hash) AND passcode_hash <> :none "+
+			"AND passcode_expires_at > :now AND passcode_tries < :max",
+		map[string]string{"#s": "status"},
+		map[string]types.AttributeValue{
+			":one": num(1), ":pending": str(string(domain.LoginPending)), ":now": unix(s.clock.Now()),
+			":none": str(""), ":max": num(int64(maxTries)),
+		})
+	if isConditionFailed(err) {
+		return nil, ErrLoginChanged
+	}
+	if err != nil {
+		return nil, fmt.Errorf("dynamo: reserve passcode try: %w", err)
+	}
+	var tx domain.LoginTx
+	if err := attributevalue.UnmarshalMap(attrs, &tx); err != nil {
+		return nil, fmt.Errorf("dynamo: unmarshal login: %w", err)
+	}
+	return &tx, nil
+}
+
+// ReserveLoginAttempt counts a second-factor attempt against the admin
+// before it is checked, for factors without a per-passcode try limit (the
+// Duo Mobile passcode): the admin must be active with fewer than threshold
+// consecutive failures, else domain.ErrLocked. It returns the new count; a
+// success resets it (CompleteLogin), a failure leaves it counted and locks
+// at threshold (LockAdminAfterFailures). Counting first bounds concurrent
+// guesses the same way ReserveLoginPasscodeTry does. One round trip.
+func (s *Store) ReserveLoginAttempt(ctx context.Context, adminID string, threshold int) (int, error) {
+	attrs, err := s.update(ctx, key(adminPK(adminID), skAdmin), "ADD failed_attempts :one",
+		"#s = :active AND (attribute_not_exists(failed_attempts) OR failed_attempts < :max)",
+		map[string]string{"#s": "status"},
+		map[string]types.AttributeValue{":one": num(1), ":active": str(string(domain.AdminActive)), ":max": num(int64(threshold))})
+	if isConditionFailed(err) {
+		return 0, domain.NewError(domain.CodeLocked)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("dynamo: reserve attempt %s: %w", adminID, err)
+	}
+	var a domain.Admin
+	if err := attributevalue.UnmarshalMap(attrs, &a); err != nil {
+		return 0, fmt.Errorf("dynamo: unmarshal admin: %w", err)
+	}
+	return a.FailedAttempts, nil
+}
+
+// LockAdminAfterFailures locks an active admin. An admin that is no
+// longer active (already locked, or disabled meanwhile) is left as it is,
+// so a lockout can never turn a disabled admin into one an Owner may
+// unlock. One round trip.
+func (s *Store) LockAdminAfterFailures(ctx context.Context, adminID string) error {
+	_, err := s.update(ctx, key(adminPK(adminID), skAdmin), "SET #s = :locked", "#s = :active",
+		map[string]string{"#s": "status"},
+		map[string]types.AttributeValue{":locked": str(string(domain.AdminLocked)), ":active": str(string(domain.AdminActive))})
+	if err != nil && !isConditionFailed(err) {
+		return fmt.Errorf("dynamo: lock %s: %w", adminID, err)
+	}
+	return nil
+}
+
+// LoginPush is a Duo Push for a login transaction.
+type LoginPush struct {
+	TxID         string
+	CredentialID string
+	// PushID is the urgid the phone sees; a new push replaces the old one,
+	// which can then no longer be answered.
+	PushID string
+	// VerificationCodeHash is the SHA-256 of the verified-push code, or ""
+	// when the account's verified_push_length is 0.
+	VerificationCodeHash string
+	ExpiresAt            time.Time
+	MaxPushes            int
+	Audit                domain.AuditEvent
+}
+
+// StartLoginPush records a push on the login transaction and indexes it
+// under the credential for the phone (GSI1PK = PushGSI1PK(credential),
+// GSI1SK = PushGSI1SK(push id)), with its audit event, in one transaction.
+// The login must be pending, unexpired and below MaxPushes pushes (the
+// pushes attribute counts them), else ErrLoginChanged. The factor
+// attribute is left alone: until the login completes it names the channel
+// of the current SMS/voice passcode, which stays usable beside the push.
+// One round trip.
+func (s *Store) StartLoginPush(ctx context.Context, p LoginPush) error {
+	auditItem, err := s.TxPutAudit(p.Audit)
+	if err != nil {
+		return err
+	}
+	err = s.transact(ctx,
+		s.txUpdate(loginKey(p.TxID),
+			"SET credential_id = :cred, push_id = :pid, verification_code_hash = :vch, push_expires_at = :e, "+
+				"GSI1PK = :gpk, GSI1SK = :gsk ADD pushes :one",
+			"#s = :pending AND expires_at > :now AND (attribute_not_exists(pushes) OR pushes < :max)",
+			map[string]string{"#s": "status"},
+			map[string]types.AttributeValue{
+				":cred": str(p.CredentialID), ":pid": str(p.PushID),
+				":vch": str(p.VerificationCodeHash), ":e": unix(p.ExpiresAt),
+				":gpk": str(PushGSI1PK(p.CredentialID)), ":gsk": str(PushGSI1SK(p.PushID)), ":one": num(1),
+				":pending": str(string(domain.LoginPending)), ":now": unix(s.clock.Now()), ":max": num(int64(p.MaxPushes)),
+			}),
+		auditItem,
+	)
+	if cancelReasons(err) != nil {
+		return ErrLoginChanged
+	}
+	if err != nil {
+		return fmt.Errorf("dynamo: start push: %w", err)
+	}
+	return nil
+}
+
+// HOTPAdvance moves a credential's HOTP counter past an accepted Duo
+// Mobile passcode.
+type HOTPAdvance struct {
+	CredentialID string
+	// From is the counter as read; To is one past the matched counter.
+	From, To uint64
+}
+
+// LoginCompletion is everything CompleteLogin writes.
+type LoginCompletion struct {
+	TxID string
+	// From is the status the login must still have: pending for a
+	// passcode, approved for an approved push.
+	From domain.LoginStatus
+	// PasscodeHash, for an SMS/voice passcode, must still be the login's
+	// current passcode (a resend meanwhile voids the match).
+	PasscodeHash string
+	// PushID, for an approved push, must still be the login's push.
+	PushID string
+	// Factor is the factor that passed; it goes on the login and the session.
+	Factor  domain.Factor
+	Session domain.Session
+	// HOTP, for a Duo Mobile passcode, advances the credential's counter.
+	HOTP  *HOTPAdvance
+	Audit domain.AuditEvent
+}
+
+// CompleteLogin issues the session of a login whose second factor passed,
+// in one transaction, so a login yields at most one session even under
+// concurrency:
+//  1. the login: From → completed, unexpired (and the passcode or push
+//     still the one checked), taken off the push index;
+//  2. the new session (attribute_not_exists);
+//  3. the admin: still active → failure count 0;
+//  4. for a Duo Mobile passcode, the credential: still active and this
+//     admin's, counter still From → To, so a passcode is used once;
+//  5. the audit event.
+//
+// Errors: ErrLoginChanged (item 1), domain.ErrLocked (item 3: locked or
+// disabled meanwhile), ErrHOTPCounterMoved (item 4). One round trip.
+func (s *Store) CompleteLogin(ctx context.Context, c LoginCompletion) error {
+	now := s.clock.Now()
+	sessItem, err := s.TxPutSession(c.Session)
+	if err != nil {
+		return err
+	}
+	auditItem, err := s.TxPutAudit(c.Audit)
+	if err != nil {
+		return err
+	}
+	statusName := map[string]string{"#s": "status"}
+	cond := "#s = :from AND expires_at > :now"
+	values := map[string]types.AttributeValue{
+		":from": str(string(c.From)), ":done": str(string(domain.LoginCompleted)), ":f": str(string(c.Factor)), ":now": unix(now),
+	}
+	if c.PasscodeHash != "" {
+		cond += " AND passcode_hash = :h AND passcode_expires_at > :now"
+		values[":h"] = str(c.PasscodeHash)
+	}
+	if c.PushID != "" {
+		cond += " AND push_id = :pid"
+		values[":pid"] = str(c.PushID)
+	}
+	// The completed login leaves the credential's push partition, so the
+	// phone's list stays short (readers check the status anyway).
+	gpk, gsk := loginGSI1(c.TxID)
+	values[":gpk"], values[":gsk"] = str(gpk), str(gsk)
+	items := []types.TransactWriteItem{
+		s.txUpdate(loginKey(c.TxID), "SET #s = :done, #f = :f, GSI1PK = :gpk, GSI1SK = :gsk", cond,
+			map[string]string{"#s": "status", "#f": "factor"}, values),
+		sessItem,
+		s.txUpdate(key(adminPK(c.Session.AdminID), skAdmin), "SET failed_attempts = :zero", "#s = :active", statusName,
+			map[string]types.AttributeValue{":zero": num(0), ":active": str(string(domain.AdminActive))}),
+	}
+	if h := c.HOTP; h != nil {
+		items = append(items, s.txUpdate(key(credentialPK(h.CredentialID), skCredential), "SET hotp_counter = :to",
+			"hotp_counter = :from AND #s = :active AND admin_id = :admin", statusName,
+			map[string]types.AttributeValue{
+				":to": unum(h.To), ":from": unum(h.From), ":active": str(string(domain.CredentialActive)), ":admin": str(c.Session.AdminID),
+			}))
+	}
+	items = append(items, auditItem)
+	err = s.transact(ctx, items...)
+	if reasons := cancelReasons(err); reasons != nil {
+		failed := func(i int) bool { return i < len(reasons) && reasons[i] == "ConditionalCheckFailed" }
+		switch {
+		case failed(2):
+			return domain.NewError(domain.CodeLocked)
+		case c.HOTP != nil && failed(3):
+			return ErrHOTPCounterMoved
+		}
+		return ErrLoginChanged
+	}
+	if err != nil {
+		return fmt.Errorf("dynamo: complete login: %w", err)
+	}
+	return nil
+}
+
+// SwitchActingAccount sets the account a session acts in and writes the
+// audit event, in one transaction; a session that no longer exists gives
+// domain.ErrNotAuthenticated. One round trip.
+func (s *Store) SwitchActingAccount(ctx context.Context, tokenHash, accountID string, ev domain.AuditEvent) error {
+	auditItem, err := s.TxPutAudit(ev)
+	if err != nil {
+		return err
+	}
+	err = s.transact(ctx,
+		s.txUpdate(key(sessionPK(tokenHash), skSession), "SET acting_account_id = :a", "attribute_exists(PK)", nil,
+			map[string]types.AttributeValue{":a": str(accountID)}),
+		auditItem,
+	)
+	if transactionConflict(err) {
+		return domain.NewError(domain.CodeNotAuthenticated)
+	}
+	if err != nil {
+		return fmt.Errorf("dynamo: switch account: %w", err)
+	}
+	return nil
+}
+
+// EndSession deletes a session (logout) and writes the audit event, in one
+// transaction. One round trip.
+func (s *Store) EndSession(ctx context.Context, tokenHash string, ev domain.AuditEvent) error {
+	auditItem, err := s.TxPutAudit(ev)
+	if err != nil {
+		return err
+	}
+	err = s.transact(ctx,
+		types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: key(sessionPK(tokenHash), skSession)}},
+		auditItem,
+	)
+	if err != nil {
+		return fmt.Errorf("dynamo: end session: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,308 @@
+package dynamo_test
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"push-reactivation/shared/domain"
+	"push-reactivation/shared/dynamo"
+	"push-reactivation/shared/secret"
+)
+
+var loginSendLimit = dynamo.Limit{Name: "passcode", Window: time.Hour, Max: domain.MaxSendsPerAdminHour}
+
+// newLogin writes a pending login transaction for admin.
+func (f *fixture) newLogin(t *testing.T, admin domain.Admin) domain.LoginTx {
+	t.Helper()
+	id, _ := secret.ID(nil)
+	now := f.clock.Now()
+	tx := domain.LoginTx{ID: id, AdminID: admin.ID, AccountID: admin.AccountID, Status: domain.LoginPending,
+		CreatedAt: now, ExpiresAt: now.Add(domain.LoginTransactionValidity)}
+	if err := f.store.CreateLogin(f.ctx, tx, f.loginAudit(admin, domain.ActionLoginPassword)); err != nil {
+		t.Fatal(err)
+	}
+	return tx
+}
+
+func (f *fixture) loginAudit(admin domain.Admin, action string) domain.AuditEvent {
+	id, _ := secret.ID(nil)
+	return domain.AuditEvent{ID: id, Time: f.clock.Now(), AccountID: admin.AccountID, ActorID: admin.ID, TargetID: admin.ID,
+		Action: action, Outcome: domain.OutcomeSuccess}
+}
+
+func (f *fixture) issueLoginPasscode(admin domain.Admin, tx domain.LoginTx, passcode string) error {
+	return f.store.IssueLoginPasscode(f.ctx, dynamo.LoginPasscode{
+		TxID: tx.ID, AdminID: admin.ID, Factor: domain.FactorSMS, Hash: secret.Hash(passcode),
+		ExpiresAt: f.clock.Now().Add(domain.PasscodeValidity), MaxSends: domain.MaxSendsPerLogin,
+		Limit: loginSendLimit, Audit: f.loginAudit(admin, domain.ActionLoginFactor),
+	})
+}
+
+func TestLoginPasscodeSendsAndTries(t *testing.T) {
+	f := newFixture(t)
+	admin := f.seedAdmin(t, "a1", "a1@example.com")
+	tx := f.newLogin(t, admin)
+
+	for i := range domain.MaxSendsPerLogin {
+		if err := f.issueLoginPasscode(admin, tx, fmt.Sprintf("000000%d", i)); err != nil {
+			t.Fatalf("send %d: %v", i+1, err)
+		}
+	}
+	if err := f.issueLoginPasscode(admin, tx, "1111111"); !errors.Is(err, dynamo.ErrLoginChanged) {
+		t.Fatalf("4th send: %v, want ErrLoginChanged", err)
+	}
+	// A failed send is given back: one more send fits.
+	if err := f.store.RefundLoginPasscode(f.ctx, tx.ID, secret.Hash("0000002"), loginSendLimit, admin.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.issueLoginPasscode(admin, tx, "2222222"); err != nil {
+		t.Fatalf("send after refund: %v", err)
+	}
+	got, err := f.store.GetLogin(f.ctx, tx.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Sends != 3 || got.PasscodeHash != secret.Hash("2222222") || got.PasscodeTries != 0 || got.Factor != domain.FactorSMS {
+		t.Fatalf("login after sends: %+v", got)
+	}
+
+	for i := range domain.MaxPasscodeTries {
+		r, err := f.store.ReserveLoginPasscodeTry(f.ctx, tx.ID, domain.MaxPasscodeTries)
+		if err != nil || r.PasscodeTries != i+1 || r.PasscodeHash != got.PasscodeHash {
+			t.Fatalf("try %d: %+v, %v", i+1, r, err)
+		}
+	}
+	if _, err := f.store.ReserveLoginPasscodeTry(f.ctx, tx.ID, domain.MaxPasscodeTries); !errors.Is(err, dynamo.ErrLoginChanged) {
+		t.Fatalf("6th try: %v, want ErrLoginChanged", err)
+	}
+}
+
+func TestLoginAdminSendLimit(t *testing.T) {
+	f := newFixture(t)
+	admin := f.seedAdmin(t, "a1", "a1@example.com")
+	sent := 0
+	for sent < domain.MaxSendsPerAdminHour {
+		tx := f.newLogin(t, admin)
+		for range domain.MaxSendsPerLogin {
+			if sent == domain.MaxSendsPerAdminHour {
+				break
+			}
+			if err := f.issueLoginPasscode(admin, tx, "1234567"); err != nil {
+				t.Fatalf("send %d: %v", sent+1, err)
+			}
+			sent++
+		}
+	}
+	tx := f.newLogin(t, admin)
+	err := f.issueLoginPasscode(admin, tx, "1234567")
+	de, ok := domain.AsError(err)
+	if !ok || de.Code != domain.CodeRateLimited || de.RetryAfter != time.Hour {
+		t.Fatalf("11th send: %v, want 42901 with an hour's Retry-After", err)
+	}
+	if got, _ := f.store.GetLogin(f.ctx, tx.ID); got.Sends != 0 || got.PasscodeHash != "" {
+		t.Fatalf("a refused send changed the login: %+v", got)
+	}
+}
+
+func TestCompleteLoginExactlyOnce(t *testing.T) {
+	f := newFixture(t)
+	admin := f.seedAdmin(t, "a1", "a1@example.com")
+	tx := f.newLogin(t, admin)
+	if err := f.issueLoginPasscode(admin, tx, "7654321"); err != nil {
+		t.Fatal(err)
+	}
+	const n = 20
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			tok, _ := secret.Token(nil, 32)
+			errs[i] = f.store.CompleteLogin(f.ctx, dynamo.LoginCompletion{
+				TxID: tx.ID, From: domain.LoginPending, PasscodeHash: secret.Hash("7654321"), Factor: domain.FactorSMS,
+				Session: domain.Session{TokenHash: secret.Hash(tok), AdminID: admin.ID, HomeAccountID: admin.AccountID,
+					ActingAccountID: admin.AccountID, LastSeenAt: f.clock.Now(), AbsoluteExpiresAt: f.clock.Now().Add(time.Hour)},
+				Audit: f.loginAudit(admin, domain.ActionLoginVerify),
+			})
+		})
+	}
+	wg.Wait()
+	wins := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			wins++
+		case !errors.Is(err, dynamo.ErrLoginChanged):
+			t.Errorf("loser: %v", err)
+		}
+	}
+	if wins != 1 {
+		t.Fatalf("%d completions, want exactly 1", wins)
+	}
+	if got, _ := f.store.GetLogin(f.ctx, tx.ID); got.Status != domain.LoginCompleted {
+		t.Fatalf("status %s", got.Status)
+	}
+}
+
+func TestCompleteLoginChecksHOTPCounterAndAdmin(t *testing.T) {
+	f := newFixture(t)
+	admin := f.seedAdmin(t, "a1", "a1@example.com")
+	_, code := f.startReactivation(t, admin, time.Hour)
+	if err := f.redeem(code, "DPCRED"); err != nil {
+		t.Fatal(err)
+	}
+	complete := func(tx domain.LoginTx, from uint64) error {
+		tok, _ := secret.Token(nil, 32)
+		return f.store.CompleteLogin(f.ctx, dynamo.LoginCompletion{
+			TxID: tx.ID, From: domain.LoginPending, Factor: domain.FactorPasscode,
+			Session: domain.Session{TokenHash: secret.Hash(tok), AdminID: admin.ID, LastSeenAt: f.clock.Now(), AbsoluteExpiresAt: f.clock.Now().Add(time.Hour)},
+			HOTP:    &dynamo.HOTPAdvance{CredentialID: "DPCRED", From: from, To: from + 3},
+			Audit:   f.loginAudit(admin, domain.ActionLoginVerify),
+		})
+	}
+	if err := complete(f.newLogin(t, admin), 0); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := f.store.GetCredential(f.ctx, "DPCRED"); c.HOTPCounter != 3 {
+		t.Fatalf("counter %d, want 3", c.HOTPCounter)
+	}
+	tx := f.newLogin(t, admin)
+	if err := complete(tx, 0); !errors.Is(err, dynamo.ErrHOTPCounterMoved) {
+		t.Fatalf("stale counter: %v, want ErrHOTPCounterMoved", err)
+	}
+	if got, _ := f.store.GetLogin(f.ctx, tx.ID); got.Status != domain.LoginPending {
+		t.Fatalf("a refused completion changed the login: %s", got.Status)
+	}
+	if err := f.store.SetAdminStatus(f.ctx, admin.ID, domain.AdminLocked); err != nil {
+		t.Fatal(err)
+	}
+	if err := complete(tx, 3); !errors.Is(err, domain.ErrLocked) {
+		t.Fatalf("locked admin: %v, want 42301", err)
+	}
+}
+
+func TestReserveLoginAttemptLocksAtThreshold(t *testing.T) {
+	f := newFixture(t)
+	admin := f.seedAdmin(t, "a1", "a1@example.com")
+	for i := 1; i <= domain.LockoutThreshold; i++ {
+		n, err := f.store.ReserveLoginAttempt(f.ctx, admin.ID, domain.LockoutThreshold)
+		if err != nil || n != i {
+			t.Fatalf("attempt %d: %d, %v", i, n, err)
+		}
+	}
+	if _, err := f.store.ReserveLoginAttempt(f.ctx, admin.ID, domain.LockoutThreshold); !errors.Is(err, domain.ErrLocked) {
+		t.Fatalf("11th attempt: %v, want 42301", err)
+	}
+	if err := f.store.LockAdminAfterFailures(f.ctx, admin.ID); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := f.store.GetAdmin(f.ctx, admin.ID); a.Status != domain.AdminLocked {
+		t.Fatalf("status %s", a.Status)
+	}
+	// A disabled admin is never turned into a locked one.
+	if err := f.store.SetAdminStatus(f.ctx, admin.ID, domain.AdminDisabled); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.LockAdminAfterFailures(f.ctx, admin.ID); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := f.store.GetAdmin(f.ctx, admin.ID); a.Status != domain.AdminDisabled {
+		t.Fatalf("status %s, want disabled", a.Status)
+	}
+}
+
+// TestStartLoginPushIndex checks the keys the phone side queries (issue
+// #5, shared/dynamo/pushes.go): GSI1PK "CRED#<pkey>#PUSH", GSI1SK
+// "PUSH#<push id>", spelled out here so a change of either breaks a test.
+func TestStartLoginPushIndex(t *testing.T) {
+	f := newFixture(t)
+	admin := f.seedAdmin(t, "a1", "a1@example.com")
+	tx := f.newLogin(t, admin)
+	push := func(id string) error {
+		return f.store.StartLoginPush(f.ctx, dynamo.LoginPush{TxID: tx.ID, CredentialID: "DPCRED", PushID: id,
+			VerificationCodeHash: secret.Hash("123"), ExpiresAt: f.clock.Now().Add(domain.PushValidity),
+			MaxPushes: domain.MaxPushesPerLogin, Audit: f.loginAudit(admin, domain.ActionLoginFactor)})
+	}
+	for i := range domain.MaxPushesPerLogin {
+		if err := push(fmt.Sprintf("push%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := push("push9"); !errors.Is(err, dynamo.ErrLoginChanged) {
+		t.Fatalf("4th push: %v, want ErrLoginChanged", err)
+	}
+	res, err := f.client.Query(f.ctx, &dynamodb.QueryInput{
+		TableName: &f.table, IndexName: aws.String("GSI1"),
+		KeyConditionExpression: aws.String("GSI1PK = :pk AND GSI1SK = :sk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": &types.AttributeValueMemberS{Value: "CRED#DPCRED#PUSH"}, ":sk": &types.AttributeValueMemberS{Value: "PUSH#push2"},
+		},
+	})
+	if err != nil || len(res.Items) != 1 {
+		t.Fatalf("GSI1 query: %d items, %v", len(res.Items), err)
+	}
+	// The other GSI1 partitions are intact (see loginGSI1 on minidyn).
+	if admins, err := f.store.ListAdmins(f.ctx, "acme"); err != nil || len(admins) != 1 {
+		t.Fatalf("ListAdmins after a push: %d admins, %v", len(admins), err)
+	}
+	got, _ := f.store.GetLogin(f.ctx, tx.ID)
+	if got.Factor != "" || got.PushID != "push2" || got.CredentialID != "DPCRED" ||
+		got.VerificationCodeHash != secret.Hash("123") || got.Status != domain.LoginPending {
+		t.Fatalf("login after push: %+v", got)
+	}
+	f.clock.Add(domain.LoginTransactionValidity)
+	if got, _ := f.store.GetLogin(f.ctx, tx.ID); got.Status != domain.LoginExpired {
+		t.Fatalf("status after expiry: %s", got.Status)
+	}
+}
+
+func TestSwitchAndEndSession(t *testing.T) {
+	f := newFixture(t)
+	admin := f.seedAdmin(t, "a1", "a1@example.com")
+	now := f.clock.Now()
+	sess := domain.Session{TokenHash: secret.Hash("tok"), AdminID: admin.ID, HomeAccountID: "acme", ActingAccountID: "acme",
+		AuthenticatedAt: now, LastSeenAt: now, AbsoluteExpiresAt: now.Add(time.Hour)}
+	if err := f.store.PutSession(f.ctx, sess); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.SwitchActingAccount(f.ctx, sess.TokenHash, "child", f.loginAudit(admin, domain.ActionSessionSwitch)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := f.store.GetSession(f.ctx, sess.TokenHash); err != nil || got.ActingAccountID != "child" {
+		t.Fatalf("after switch: %+v, %v", got, err)
+	}
+	if err := f.store.EndSession(f.ctx, sess.TokenHash, f.loginAudit(admin, domain.ActionLogout)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.store.GetSession(f.ctx, sess.TokenHash); !errors.Is(err, domain.ErrNotAuthenticated) {
+		t.Fatalf("after logout: %v", err)
+	}
+	if err := f.store.SwitchActingAccount(f.ctx, sess.TokenHash, "acme", f.loginAudit(admin, domain.ActionSessionSwitch)); !errors.Is(err, domain.ErrNotAuthenticated) {
+		t.Fatalf("switch after logout: %v", err)
+	}
+	events, _, err := f.store.ListAudit(f.ctx, "acme", dynamo.AuditFilter{Action: domain.ActionLogout})
+	if err != nil || len(events) != 1 {
+		t.Fatalf("logout audit: %d events, %v", len(events), err)
+	}
+}
+
+func TestGetLoginAdmin(t *testing.T) {
+	f := newFixture(t)
+	admin := f.seedAdmin(t, "a1", "a1@example.com")
+	a, acct, err := f.store.GetLoginAdmin(f.ctx, admin.ID, "acme")
+	if err != nil || a.ID != admin.ID || acct.ID != "acme" {
+		t.Fatalf("GetLoginAdmin: %+v %+v %v", a, acct, err)
+	}
+	if _, _, err := f.store.GetLoginAdmin(f.ctx, admin.ID, "other"); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("wrong account: %v", err)
+	}
+	if _, _, err := f.store.GetLoginAdmin(f.ctx, "nobody", "acme"); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("unknown admin: %v", err)
+	}
+}

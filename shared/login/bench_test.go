@@ -1,0 +1,143 @@
+package login_test
+
+import (
+	"context"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"push-reactivation/infra/smsvoicelocal"
+	"push-reactivation/shared/apptest"
+	"push-reactivation/shared/domain"
+	"push-reactivation/shared/dynamo"
+	"push-reactivation/shared/hotp"
+	"push-reactivation/shared/login"
+	"push-reactivation/shared/session"
+)
+
+// countingDB counts DynamoDB round trips of the real client.
+type countingDB struct {
+	dynamo.API
+	n atomic.Int64
+}
+
+func (c *countingDB) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	c.n.Add(1)
+	return c.API.GetItem(ctx, in, o...)
+}
+
+func (c *countingDB) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	c.n.Add(1)
+	return c.API.PutItem(ctx, in, o...)
+}
+
+func (c *countingDB) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	c.n.Add(1)
+	return c.API.UpdateItem(ctx, in, o...)
+}
+
+func (c *countingDB) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
+	c.n.Add(1)
+	return c.API.DeleteItem(ctx, in, o...)
+}
+
+func (c *countingDB) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	c.n.Add(1)
+	return c.API.Query(ctx, in, o...)
+}
+
+func (c *countingDB) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+	c.n.Add(1)
+	return c.API.BatchGetItem(ctx, in, o...)
+}
+
+func (c *countingDB) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	c.n.Add(1)
+	return c.API.TransactWriteItems(ctx, in, o...)
+}
+
+// countingFixture is a fixture whose router goes through a countingDB.
+func countingFixture(b *testing.B) (*fixture, *countingDB) {
+	env := apptest.New(b)
+	db := &countingDB{API: env.Deps.AWS.DynamoDB}
+	d := *env.Deps
+	d.Store = dynamo.New(db, d.Config.TableName, env.Clock)
+	d.Sessions = &session.Service{Store: d.Store, Clock: env.Clock}
+	return &fixture{t: b, env: env, r: login.NewRouter(&d)}, db
+}
+
+// steps measures the round trips of each step of a flow.
+type steps struct {
+	db    *countingDB
+	names []string
+	total map[string]int64
+	iters int64
+}
+
+func (s *steps) do(name string, fn func()) {
+	before := s.db.n.Load()
+	fn()
+	if s.total == nil {
+		s.total = map[string]int64{}
+	}
+	if _, ok := s.total[name]; !ok {
+		s.names = append(s.names, name)
+	}
+	s.total[name] += s.db.n.Load() - before
+}
+
+func (s *steps) report(b *testing.B) {
+	for _, name := range s.names {
+		b.ReportMetric(float64(s.total[name])/float64(s.iters), name+"-roundtrips/op")
+	}
+}
+
+// BenchmarkLoginSMS is the whole fallback login by SMS, reporting the
+// DynamoDB round trips of each endpoint (docs/table.md).
+func BenchmarkLoginSMS(b *testing.B) {
+	f, db := countingFixture(b)
+	s := &steps{db: db}
+	for b.Loop() {
+		f.env.Clock.Advance(time.Hour) // a fresh hourly send allowance
+		var tx login.Started
+		var auth login.Authenticated
+		s.do("login", func() { tx = f.login(owner) })
+		s.do("factor_sms", func() { f.factor(tx.TxID, domain.FactorSMS) })
+		code := f.passcode(ownerPhone, smsvoicelocal.KindSMS)
+		s.do("verify_sms", func() { f.verify(tx.TxID, code).OK(b, &auth) })
+		s.do("get_session", func() { f.call(http.MethodGet, "/v1/session", nil, auth.SessionToken).OK(b, nil) })
+		s.do("logout", func() { f.call(http.MethodDelete, "/v1/session", nil, auth.SessionToken).OK(b, nil) })
+		s.iters++
+	}
+	s.report(b)
+}
+
+// BenchmarkLoginDuoMobile is the login by Duo Mobile passcode, and by Duo
+// Push up to the session pick-up.
+func BenchmarkLoginDuoMobile(b *testing.B) {
+	f, db := countingFixture(b)
+	f.activate(owner, rfcKey)
+	s := &steps{db: db}
+	counter := uint64(0)
+	for b.Loop() {
+		var tx login.Started
+		s.do("login", func() { tx = f.login(owner) })
+		s.do("verify_hotp", func() { f.verify(tx.TxID, hotp.Code([]byte(rfcKey), counter, 6)).OK(b, nil) })
+		counter++
+		s.do("login", func() { tx = f.login(owner) })
+		s.do("factor_push", func() { f.factor(tx.TxID, domain.FactorPush) })
+		s.do("poll_pending", func() { f.pushStatus(tx.TxID) })
+		f.answer(tx.TxID, domain.LoginApproved)
+		s.do("poll_approved", func() {
+			if f.pushStatus(tx.TxID).SessionToken == "" {
+				b.Fatal("no session token")
+			}
+		})
+		s.iters++
+	}
+	s.total["login"] /= 2 // two logins per iteration
+	s.report(b)
+}

@@ -1,0 +1,203 @@
+package login
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"push-reactivation/shared/domain"
+	"push-reactivation/shared/secret"
+	"push-reactivation/shared/smsvoice"
+)
+
+// Bounds of the password step's input; anything outside is 40002.
+const (
+	maxEmailLen    = 254 // RFC 5321 path limit
+	maxPasswordLen = 1024
+)
+
+// errBadCredentials is the one answer to an unknown email, a wrong
+// password and a disabled admin, so none of them can be told apart.
+var errBadCredentials = &domain.Error{Code: domain.CodeNotAuthenticated, Message: "Invalid email or password"}
+
+// dummyHash is an argon2id hash of nothing anyone knows, with the
+// production parameters, computed once per process. An unknown email is
+// checked against it so that it costs the same argon2id work as a known
+// one: the response time does not tell whether the address exists.
+var dummyHash = sync.OnceValue(func() string {
+	h, err := secret.HashPassword(nil, "no administrator has this password", secret.DefaultArgon2)
+	if err != nil {
+		panic(fmt.Sprintf("login: dummy password hash: %v", err)) // crypto/rand never fails
+	}
+	return h
+})
+
+// FactorOption is one second factor offered after the password.
+type FactorOption struct {
+	Factor domain.Factor `json:"factor"`
+	Label  string        `json:"label"`
+}
+
+// Started is the answer of the password step.
+type Started struct {
+	TxID      string         `json:"txid"`
+	Factors   []FactorOption `json:"factors"`
+	ExpiresAt time.Time      `json:"expires_at"`
+}
+
+// Login checks email and password and starts a login transaction, with
+// the second factors this admin may use.
+//
+// Unknown email, wrong password and disabled admin all get the same
+// errBadCredentials after the same work: two reads and one argon2id check
+// (tens of milliseconds, which dwarfs the rest). A known admin's failure
+// also writes its audit event, one DynamoDB write more; an unknown email
+// has no account log to write to.
+// A locked admin gets 42301, but only once the password is right: the lock
+// is then no secret from the one person who may learn it, while anyone
+// else cannot use the answer to find out which emails exist or are locked.
+// Wrong passwords do not count toward the lockout (DESIGN.md §3 counts
+// second-factor attempts), or anyone knowing an email could lock its admin.
+func (s *Service) Login(ctx context.Context, email, password string, c Client) (*Started, error) {
+	if email == "" || len(email) > maxEmailLen {
+		return nil, domain.InvalidParam("email")
+	}
+	if password == "" || len(password) > maxPasswordLen {
+		return nil, domain.InvalidParam("password")
+	}
+	admin, err := s.Store.GetAdminByEmail(ctx, email)
+	if errors.Is(err, domain.ErrNotFound) {
+		// Mirror the known-admin path: its second read, its argon2id check.
+		_, _ = s.Store.GetAdmin(ctx, "-")
+		_, _ = secret.CheckPassword(dummyHash(), password)
+		return nil, errBadCredentials
+	}
+	if err != nil {
+		return nil, err
+	}
+	ok, err := secret.CheckPassword(admin.PasswordHash, password)
+	if err != nil {
+		s.Log.ErrorContext(ctx, "stored password hash is malformed", "admin_id", admin.ID)
+	}
+	fail := func(reason string) {
+		s.audit(ctx, s.event(admin, c, domain.ActionLoginPassword, domain.OutcomeFailure, map[string]string{"reason": reason}))
+	}
+	switch {
+	case !ok:
+		fail("wrong_password")
+		return nil, errBadCredentials
+	case admin.Status == domain.AdminDisabled:
+		fail("disabled")
+		return nil, errBadCredentials
+	case admin.Status == domain.AdminLocked:
+		fail("locked")
+		return nil, domain.NewError(domain.CodeLocked)
+	case admin.Status != domain.AdminActive:
+		fail("status_" + string(admin.Status))
+		return nil, errBadCredentials
+	}
+
+	account, err := s.Store.GetAccount(ctx, admin.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	cred, err := s.activeCredential(ctx, admin)
+	if err != nil {
+		return nil, err
+	}
+	txid, err := secret.ID(s.Random)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Clock.Now().UTC()
+	tx := domain.LoginTx{
+		ID: txid, AdminID: admin.ID, AccountID: admin.AccountID, Status: domain.LoginPending,
+		CreatedAt: now, ExpiresAt: now.Add(domain.LoginTransactionValidity), IP: c.IP, UserAgent: c.userAgent(),
+	}
+	factors := availableFactors(admin, account, cred)
+	names := make([]string, len(factors))
+	for i, f := range factors {
+		names[i] = string(f.Factor)
+	}
+	ev := s.event(admin, c, domain.ActionLoginPassword, domain.OutcomeSuccess, map[string]string{"factors": strings.Join(names, ",")})
+	if err := s.Store.CreateLogin(ctx, tx, ev); err != nil {
+		return nil, err
+	}
+	return &Started{TxID: txid, Factors: factors, ExpiresAt: tx.ExpiresAt}, nil
+}
+
+// activeCredential returns the admin's active Duo Push credential, or nil
+// when there is none that still works.
+func (s *Service) activeCredential(ctx context.Context, admin *domain.Admin) (*domain.Credential, error) {
+	if admin.ActiveCredentialID == "" {
+		return nil, nil
+	}
+	cred, err := s.Store.GetCredential(ctx, admin.ActiveCredentialID)
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if cred.Status != domain.CredentialActive || cred.AdminID != admin.ID {
+		return nil, nil
+	}
+	return cred, nil
+}
+
+// availableFactors lists, in the order of domain.AllFactors, the factors
+// the account's policy allows and the admin can use: sms and phone need a
+// phone on file, push and passcode an active push credential.
+func availableFactors(admin *domain.Admin, account *domain.Account, cred *domain.Credential) []FactorOption {
+	out := []FactorOption{}
+	for _, f := range domain.AllFactors {
+		if !account.Policy.Allows(f) {
+			continue
+		}
+		switch f {
+		case domain.FactorSMS:
+			if admin.Phone != "" {
+				out = append(out, FactorOption{f, "SMS passcode to " + smsvoice.MaskPhone(admin.Phone)})
+			}
+		case domain.FactorPhone:
+			if admin.Phone != "" {
+				out = append(out, FactorOption{f, "Phone call to " + smsvoice.MaskPhone(admin.Phone)})
+			}
+		case domain.FactorPush:
+			if cred != nil {
+				out = append(out, FactorOption{f, "Duo Push to " + deviceName(cred)})
+			}
+		case domain.FactorPasscode:
+			if cred != nil {
+				out = append(out, FactorOption{f, "Duo Mobile passcode"})
+			}
+		}
+	}
+	return out
+}
+
+// factorAvailable reports whether f is among availableFactors.
+func factorAvailable(f domain.Factor, admin *domain.Admin, account *domain.Account, cred *domain.Credential) bool {
+	for _, o := range availableFactors(admin, account, cred) {
+		if o.Factor == f {
+			return true
+		}
+	}
+	return false
+}
+
+// deviceName is how the panel names the admin's phone.
+func deviceName(c *domain.Credential) string {
+	for _, name := range []string{c.Model, c.DisplayName, c.Platform} {
+		if name != "" {
+			if len(name) > 64 {
+				name = name[:64]
+			}
+			return name
+		}
+	}
+	return "your phone"
+}

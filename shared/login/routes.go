@@ -1,0 +1,110 @@
+package login
+
+import (
+	"context"
+
+	"push-reactivation/shared/apigw"
+	"push-reactivation/shared/app"
+	"push-reactivation/shared/domain"
+)
+
+// NewRouter is the router of FallbackLoginFunction: the fallback-login
+// rows of DESIGN.md §4.
+func NewRouter(d *app.Deps) *apigw.Router {
+	h := handlers{svc: NewService(d)}
+	return apigw.NewRouter(d.Log, d.Sessions, d.Config.PanelOrigin,
+		apigw.Route{Key: "POST /v1/login", Handler: h.login},
+		apigw.Route{Key: "POST /v1/login/{txid}/factor", Handler: h.factor},
+		apigw.Route{Key: "POST /v1/login/{txid}/verify", Handler: h.verify},
+		apigw.Route{Key: "GET /v1/login/{txid}", Handler: h.status},
+		apigw.Route{Key: "GET /v1/session", Auth: true, Handler: h.session},
+		apigw.Route{Key: "PUT /v1/session/account", Auth: true, Handler: h.switchAccount},
+		apigw.Route{Key: "DELETE /v1/session", Auth: true, Handler: h.logout},
+	)
+}
+
+type handlers struct{ svc *Service }
+
+func client(r *apigw.Request) Client { return Client{IP: r.IP(), UserAgent: r.UserAgent()} }
+
+func (h handlers) login(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
+	var body struct {
+		Email    string `json:"email"`
+		Password string `json:"password"`
+	}
+	if err := r.DecodeJSON(&body); err != nil {
+		return nil, err
+	}
+	out, err := h.svc.Login(ctx, body.Email, body.Password, client(r))
+	if err != nil {
+		return nil, err
+	}
+	return apigw.OK(out), nil
+}
+
+func (h handlers) factor(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
+	var body struct {
+		Factor domain.Factor `json:"factor"`
+	}
+	if err := r.DecodeJSON(&body); err != nil {
+		return nil, err
+	}
+	out, err := h.svc.ChooseFactor(ctx, r.Param("txid"), body.Factor, client(r))
+	if err != nil {
+		return nil, err
+	}
+	return apigw.OK(out), nil
+}
+
+func (h handlers) verify(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
+	var body struct {
+		Passcode string `json:"passcode"`
+	}
+	if err := r.DecodeJSON(&body); err != nil {
+		return nil, err
+	}
+	out, err := h.svc.Verify(ctx, r.Param("txid"), body.Passcode, client(r))
+	if err != nil {
+		return nil, err
+	}
+	return apigw.OK(out), nil
+}
+
+func (h handlers) status(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
+	out, err := h.svc.Status(ctx, r.Param("txid"), client(r))
+	if err != nil {
+		return nil, err
+	}
+	return apigw.OK(out), nil
+}
+
+func (h handlers) session(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
+	out, err := h.svc.Session(ctx, r.Principal)
+	if err != nil {
+		return nil, err
+	}
+	return apigw.OK(out), nil
+}
+
+func (h handlers) switchAccount(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
+	var body struct {
+		AccountID string `json:"account_id"`
+	}
+	if err := r.DecodeJSON(&body); err != nil {
+		return nil, err
+	}
+	out, err := h.svc.SwitchAccount(ctx, r.Principal, body.AccountID, client(r))
+	if err != nil {
+		return nil, err
+	}
+	return apigw.OK(out), nil
+}
+
+func (h handlers) logout(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
+	if err := h.svc.Logout(ctx, r.Principal, client(r)); err != nil {
+		return nil, err
+	}
+	return apigw.OK(struct {
+		LoggedOut bool `json:"logged_out"`
+	}{true}), nil
+}

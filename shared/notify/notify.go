@@ -1,0 +1,216 @@
+// Package notify sends the security notifications of DESIGN.md §3: the
+// target admin hears by email when an Owner starts a reactivation of their
+// Duo Push, and when a new phone has been activated for it; each notice
+// says what to do if it was not them.
+//
+// A notice reports an action that has already been committed. So a notice
+// that cannot be sent is logged and audited (notification.email, outcome
+// failure) and never fails or undoes that action: the methods return
+// nothing. Each send is bounded by Timeout, so a slow SES cannot hold the
+// Owner's QR code or the phone's activation answer for long.
+//
+// The package never imports the packages whose actions it reports
+// (shared/reactivation, shared/owner, shared/device): they define the
+// Notifier hook they call, with domain types, and import this package to
+// wire it in (owner.NewRouter, device.NewRouter).
+package notify
+
+import (
+	"context"
+	"embed"
+	htmltemplate "html/template"
+	"log/slog"
+	"strings"
+	texttemplate "text/template"
+	"time"
+	"unicode"
+
+	"push-reactivation/shared/app"
+	"push-reactivation/shared/domain"
+	"push-reactivation/shared/secret"
+	"push-reactivation/shared/sesmail"
+)
+
+// Mailer sends one email; *sesmail.Mailer is the implementation.
+type Mailer interface {
+	Send(ctx context.Context, msg sesmail.Message) (messageID string, err error)
+}
+
+// AuditStore records the outcome of each notice.
+type AuditStore interface {
+	PutAudit(ctx context.Context, ev domain.AuditEvent) error
+}
+
+// DefaultTimeout bounds one notice (SES call and its retries). Lambda
+// functions run at most 10 s (template.yaml) and the notice comes after
+// the action's own work, so it must leave room for the response.
+const DefaultTimeout = 3 * time.Second
+
+// Notifier sends security notices. The zero value is not usable; build it
+// with New or fill every field but Timeout.
+type Notifier struct {
+	Mailer Mailer
+	Store  AuditStore
+	Clock  domain.Clock
+	Random domain.Random
+	Log    *slog.Logger
+	// Timeout bounds each notice; 0 means DefaultTimeout.
+	Timeout time.Duration
+}
+
+// New builds a Notifier from the shared dependencies: SES v2 through
+// d.AWS.SESv2, from SENDER_EMAIL, tagged with SES_CONFIGURATION_SET.
+func New(d *app.Deps) *Notifier {
+	return &Notifier{
+		Mailer: sesmail.New(d.AWS.SESv2, d.Config.SenderEmail, d.Config.SESConfigurationSet),
+		Store:  d.Store, Clock: d.Clock, Random: d.Random, Log: d.Log,
+	}
+}
+
+//go:embed templates
+var templateFS embed.FS
+
+var (
+	textTemplates = texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/*.txt"))
+	htmlTemplates = htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/*.html"))
+)
+
+// Subjects of the notices. They are fixed, so they can never carry a line
+// break or anything a reader typed.
+var subjects = map[domain.Notice]string{
+	domain.NoticeReactivationStarted: "Duo Push reactivation started for your account",
+	domain.NoticePhoneActivated:      "A new phone was activated for your Duo Push",
+}
+
+// timeLayout is how notices show times: unambiguous and in UTC, since the
+// service does not know the reader's time zone.
+const timeLayout = "Mon, 2 Jan 2006 15:04 MST"
+
+func showTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+// startedData fills reactivation_started.{txt,html}.
+type startedData struct {
+	Name, OwnerName, OwnerEmail, At, ExpiresAt string
+}
+
+// activatedData fills phone_activated.{txt,html}.
+type activatedData struct {
+	Name, At, Platform, Model string
+}
+
+// OwnerStartedReactivation tells target that owner started reactivation r
+// of target's Duo Push. Call it after the reactivation is committed. The
+// notice holds no code or link: only the Owner can hand those over.
+func (n *Notifier) OwnerStartedReactivation(ctx context.Context, owner, target *domain.Admin, r *domain.Reactivation) {
+	data := startedData{
+		Name: displayName(target), OwnerName: displayName(owner), OwnerEmail: owner.Email,
+		At: showTime(r.CreatedAt), ExpiresAt: showTime(r.ExpiresAt),
+	}
+	n.send(ctx, domain.NoticeReactivationStarted, target, owner.ID, data,
+		map[string]string{"reactivation_id": r.ID})
+}
+
+// PhoneActivated tells admin that cred, a new phone, was activated for
+// their Duo Push. Call it after the activation is committed. Platform and
+// model come from the phone, so they are cleaned and shortened first; the
+// templates escape them as well.
+func (n *Notifier) PhoneActivated(ctx context.Context, admin *domain.Admin, cred *domain.Credential) {
+	at := cred.ActivatedAt
+	if at.IsZero() {
+		at = n.Clock.Now()
+	}
+	data := activatedData{Name: displayName(admin), At: showTime(at), Platform: deviceText(cred.Platform), Model: deviceText(cred.Model)}
+	n.send(ctx, domain.NoticePhoneActivated, admin, "", data,
+		map[string]string{"credential_id": cred.ID, "platform": data.Platform, "model": data.Model})
+}
+
+// send renders and sends one notice to the admin's address on file, then
+// logs and audits the outcome.
+func (n *Notifier) send(ctx context.Context, notice domain.Notice, to *domain.Admin, actorID string, data any, details map[string]string) {
+	masked := sesmail.MaskAddress(to.Email)
+	log := n.Log.With("notice", string(notice), "admin_id", to.ID, "to", masked)
+	details["notice"], details["to"] = string(notice), masked
+
+	msg, err := render(notice, to.Email, data)
+	var messageID string
+	if err == nil {
+		timeout := n.Timeout
+		if timeout <= 0 {
+			timeout = DefaultTimeout
+		}
+		// The action is committed: send even if the caller has gone away,
+		// but never for longer than timeout.
+		sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+		messageID, err = n.Mailer.Send(sendCtx, msg)
+		cancel()
+	}
+	outcome := domain.OutcomeSuccess
+	if err != nil {
+		outcome = domain.OutcomeFailure
+		details["reason"] = "email could not be sent"
+		if sesmail.IsUnavailable(err) {
+			details["reason"] = "email service unavailable"
+		}
+		log.Error("security notice not sent", "error", err.Error())
+	} else {
+		log.Info("security notice sent", "message_id", messageID)
+	}
+	n.audit(ctx, to, actorID, outcome, details, log)
+}
+
+func (n *Notifier) audit(ctx context.Context, to *domain.Admin, actorID string, outcome domain.Outcome, details map[string]string, log *slog.Logger) {
+	id, err := secret.ID(n.Random)
+	if err == nil {
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		err = n.Store.PutAudit(actx, domain.AuditEvent{
+			ID: id, Time: n.Clock.Now(), AccountID: to.AccountID, ActorID: actorID, TargetID: to.ID,
+			Action: domain.ActionNotification, Outcome: outcome, Details: details,
+		})
+		cancel()
+	}
+	if err != nil {
+		log.Error("security notice not audited", "error", err.Error())
+	}
+}
+
+// render builds the message of a notice from its embedded templates.
+func render(notice domain.Notice, to string, data any) (sesmail.Message, error) {
+	var text, html strings.Builder
+	if err := textTemplates.ExecuteTemplate(&text, string(notice)+".txt", data); err != nil {
+		return sesmail.Message{}, err
+	}
+	if err := htmlTemplates.ExecuteTemplate(&html, string(notice)+".html", data); err != nil {
+		return sesmail.Message{}, err
+	}
+	return sesmail.Message{To: to, Subject: subjects[notice], Text: text.String(), HTML: html.String()}, nil
+}
+
+func displayName(a *domain.Admin) string {
+	if name := strings.TrimSpace(a.Name); name != "" {
+		return name
+	}
+	return a.Email
+}
+
+// maxDeviceText bounds what a phone's platform or model may put in a notice.
+const maxDeviceText = 64
+
+// deviceText is a phone-supplied platform or model fit to show: control
+// and format characters (line breaks, bidi overrides) removed, at most maxDeviceText
+// characters, "unknown" when empty.
+func deviceText(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == unicode.ReplacementChar {
+			return -1
+		}
+		return r
+	}, s)
+	s = strings.TrimSpace(s)
+	if r := []rune(s); len(r) > maxDeviceText {
+		s = string(r[:maxDeviceText]) + "…"
+	}
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}

@@ -1,0 +1,189 @@
+package owner_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"push-reactivation/shared/apigw"
+	"push-reactivation/shared/apptest"
+	"push-reactivation/shared/demo"
+	"push-reactivation/shared/domain"
+	"push-reactivation/shared/dynamo"
+	"push-reactivation/shared/login"
+	"push-reactivation/shared/owner"
+	"push-reactivation/shared/reactivation"
+	"push-reactivation/shared/secret"
+	"push-reactivation/shared/smsvoice"
+)
+
+// notice is one OwnerStartedReactivation call.
+type notice struct {
+	owner, target  domain.Admin
+	reactivationID string
+}
+
+// notices records what the service would have emailed.
+type notices struct {
+	mu   sync.Mutex
+	sent []notice
+}
+
+func (n *notices) OwnerStartedReactivation(_ context.Context, owner, target *domain.Admin, r *domain.Reactivation) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.sent = append(n.sent, notice{owner: *owner, target: *target, reactivationID: r.ID})
+}
+
+func (n *notices) all() []notice {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return append([]notice(nil), n.sent...)
+}
+
+type fixture struct {
+	*apptest.Env
+	owner   *apigw.Router // OwnerReactivationFunction
+	self    *apigw.Router // ReactivationCodeFunction
+	login   *apigw.Router // FallbackLoginFunction
+	notices *notices
+	admins  int // admins created, for distinct phone numbers
+}
+
+func newFixture(t *testing.T) *fixture {
+	env := apptest.New(t)
+	svc := reactivation.NewService(env.Deps)
+	n := &notices{}
+	svc.Notifier = n
+	return &fixture{Env: env, owner: owner.NewRouterWith(env.Deps, svc), self: reactivation.NewRouter(env.Deps),
+		login: login.NewRouter(env.Deps), notices: n}
+}
+
+// createAdmin adds an admin with the demo password and a phone of its own.
+func (f *fixture) createAdmin(id, account, email string, role domain.Role) *domain.Admin {
+	f.T.Helper()
+	hash, err := secret.HashPassword(nil, demo.Password, apptest.CheapArgon2)
+	if err != nil {
+		f.T.Fatal(err)
+	}
+	f.admins++
+	a := domain.Admin{ID: id, AccountID: account, Email: email, Name: id, Role: role, Phone: fmt.Sprintf("+155555509%02d", f.admins),
+		PasswordHash: hash, Status: domain.AdminActive, CreatedAt: f.Clock.Now()}
+	if err := f.Deps.Store.CreateAdmin(f.Ctx, a); err != nil {
+		f.T.Fatal(err)
+	}
+	return &a
+}
+
+// passwordStep is POST /v1/login with the demo password.
+func (f *fixture) passwordStep(email string) *apptest.Response {
+	f.T.Helper()
+	return f.Call(f.login, apptest.Request{Method: "POST", Path: "/v1/login", JSON: map[string]string{"email": email, "password": demo.Password}})
+}
+
+// loginTx does the password step, expecting success, and returns the txid.
+func (f *fixture) loginTx(email string) string {
+	f.T.Helper()
+	var tx struct {
+		TxID string `json:"txid"`
+	}
+	f.passwordStep(email).OK(f.T, &tx)
+	return tx.TxID
+}
+
+// smsPasscode chooses SMS for txid and returns the passcode sent to phone.
+func (f *fixture) smsPasscode(txid, phone string) string {
+	f.T.Helper()
+	f.Call(f.login, apptest.Request{Method: "POST", Path: "/v1/login/" + txid + "/factor", JSON: map[string]string{"factor": "sms"}}).OK(f.T, nil)
+	msgs := f.SMS.Messages()
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].To == phone {
+			if code, ok := smsvoice.ExtractPasscode(msgs[i].Body); ok {
+				return code
+			}
+		}
+	}
+	f.T.Fatalf("no passcode sent to %s", phone)
+	return ""
+}
+
+// started is the answer to a reactivation POST.
+type started struct {
+	ReactivationID string    `json:"reactivation_id"`
+	Status         string    `json:"status"`
+	Barcode        string    `json:"barcode"`
+	BarcodePNG     string    `json:"barcode_png"`
+	ActivationURL  string    `json:"activation_url"`
+	ExpiresAt      time.Time `json:"expires_at"`
+}
+
+func (s started) code() string { c, _, _ := strings.Cut(s.Barcode, "-"); return c }
+
+// ownerStart starts a reactivation of adminID as the token's Owner, expecting 201.
+func (f *fixture) ownerStart(token, adminID string) started {
+	f.T.Helper()
+	resp := f.Call(f.owner, apptest.Request{Method: "POST", Path: "/v1/admins/" + adminID + "/duo-push/reactivation", Token: token, JSON: map[string]any{}})
+	if resp.Status != 201 {
+		f.T.Fatalf("owner start for %s: %d %s", adminID, resp.Status, resp.Body)
+	}
+	var s started
+	resp.OK(f.T, &s)
+	return s
+}
+
+type auditEvent struct {
+	ID       string            `json:"event_id"`
+	ActorID  string            `json:"actor_id"`
+	TargetID string            `json:"target_id"`
+	Action   string            `json:"action"`
+	Outcome  string            `json:"outcome"`
+	Details  map[string]string `json:"details"`
+	Time     time.Time         `json:"time"`
+}
+
+type logPage struct {
+	Events []auditEvent `json:"events"`
+	Next   string       `json:"next"`
+}
+
+// adminLog reads one page of the administrator log.
+func (f *fixture) adminLog(token, query string) logPage {
+	f.T.Helper()
+	resp := f.Call(f.owner, apptest.Request{Method: "GET", Path: "/v1/admin-log", Token: token, Query: query})
+	if resp.Status != 200 {
+		f.T.Fatalf("admin-log?%s: %d %s", query, resp.Status, resp.Body)
+	}
+	var p logPage
+	resp.OK(f.T, &p)
+	return p
+}
+
+func expectFail(t *testing.T, resp *apptest.Response, status, code int) {
+	t.Helper()
+	if resp.Status != status {
+		t.Fatalf("status %d, want %d: %s", resp.Status, status, resp.Body)
+	}
+	if got := resp.Fail(t); got.Code != code {
+		t.Fatalf("code %d, want %d: %s", got.Code, code, resp.Body)
+	}
+}
+
+// redeem binds a new credential with the code at store level, the way the
+// device API does (see shared/dynamo/store_test.go).
+func (f *fixture) redeem(code, credID string) (*dynamo.ActivationTarget, error) {
+	target, err := f.Deps.Store.GetActivationTarget(f.Ctx, secret.Hash(code))
+	if err != nil {
+		return nil, err
+	}
+	now := f.Clock.Now()
+	return target, f.Deps.Store.Redeem(f.Ctx, dynamo.Redemption{
+		Target: target,
+		Credential: domain.Credential{ID: credID, AKey: "A" + credID, AdminID: target.Admin.ID, AccountID: target.Admin.AccountID,
+			Model: "iPhone 16", Platform: "iOS", Status: domain.CredentialActive, CreatedAt: now, ActivatedAt: now, ReactivationID: target.Reactivation.ID},
+		Audit: domain.AuditEvent{ID: credID, Time: now, AccountID: target.Admin.AccountID, TargetID: target.Admin.ID,
+			Action: domain.ActionReactivationActivate, Outcome: domain.OutcomeSuccess},
+	})
+}

@@ -1,0 +1,243 @@
+// Package owner serves the Administrators tab of an Owner
+// (OwnerReactivationFunction, DESIGN.md §4 owner-reactivation rows): list
+// and view administrators with their Secondary Authentication section,
+// reactivate another admin's Duo Push, clear a lockout, read the
+// administrator log.
+//
+// Every route is for Owners only (DESIGN.md §3, roles): other roles get
+// 40301 before anything is read. An Owner manages the admins of the
+// account its session acts in, which is its home account or, for an MSP
+// parent's Owner switched into a customer, that child account
+// (reactivation.Service.ActingAccount checks it on every request). An
+// admin of any other account is 40401, the same as one that does not
+// exist.
+package owner
+
+import (
+	"context"
+	"strconv"
+
+	"push-reactivation/shared/apigw"
+	"push-reactivation/shared/app"
+	"push-reactivation/shared/domain"
+	"push-reactivation/shared/dynamo"
+	"push-reactivation/shared/notify"
+	"push-reactivation/shared/profile"
+	"push-reactivation/shared/reactivation"
+	"push-reactivation/shared/secret"
+)
+
+// NewRouter is the router of OwnerReactivationFunction.
+func NewRouter(d *app.Deps) *apigw.Router {
+	svc := reactivation.NewService(d)
+	// The target admin is emailed when an Owner starts a reactivation for
+	// them (DESIGN.md §3, notifications; shared/notify).
+	svc.Notifier = notify.New(d)
+	return NewRouterWith(d, svc)
+}
+
+// NewRouterWith builds the router around a given reactivation service,
+// so tests can supply their own Notifier.
+func NewRouterWith(d *app.Deps, svc *reactivation.Service) *apigw.Router {
+	h := &handlers{d: d, svc: svc}
+	return apigw.NewRouter(d.Log, d.Sessions, d.Config.PanelOrigin,
+		apigw.Route{Key: "GET /v1/admins", Auth: true, Handler: h.listAdmins},
+		apigw.Route{Key: "GET /v1/admins/{admin_id}", Auth: true, Handler: h.getAdmin},
+		apigw.Route{Key: "POST /v1/admins/{admin_id}/duo-push/reactivation", Auth: true, Handler: h.startReactivation},
+		apigw.Route{Key: "POST /v1/admins/{admin_id}/reset-lockout", Auth: true, Handler: h.resetLockout},
+		apigw.Route{Key: "GET /v1/admin-log", Auth: true, Handler: h.adminLog},
+	)
+}
+
+type handlers struct {
+	d   *app.Deps
+	svc *reactivation.Service
+}
+
+// account checks that the caller is an Owner and returns the account it
+// manages.
+func (h *handlers) account(ctx context.Context, r *apigw.Request) (*domain.Account, error) {
+	if r.Principal.Admin.Role != domain.RoleOwner {
+		return nil, domain.NewError(domain.CodeForbidden)
+	}
+	return h.svc.ActingAccount(ctx, r.Principal)
+}
+
+// target is the admin named by the path, if it belongs to acct; anything
+// else is 40401.
+func (h *handlers) target(ctx context.Context, r *apigw.Request, acct *domain.Account) (*domain.Admin, error) {
+	id := r.Param("admin_id")
+	if id == "" || len(id) > 64 {
+		return nil, domain.NewError(domain.CodeNotFound)
+	}
+	a, err := h.d.Store.GetAdmin(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if a.AccountID != acct.ID {
+		return nil, domain.NewError(domain.CodeNotFound)
+	}
+	return a, nil
+}
+
+// AdminSummary is one row of the Administrators tab.
+type AdminSummary struct {
+	AdminID    string             `json:"admin_id"`
+	Name       string             `json:"name"`
+	Email      string             `json:"email"`
+	Role       domain.Role        `json:"role"`
+	Status     domain.AdminStatus `json:"status"`
+	PushStatus profile.PushStatus `json:"push_status"`
+}
+
+// listAdmins answers the account's admins ordered by email. Round trips:
+// the admins (one per page) and their pending reactivations (one per 100).
+func (h *handlers) listAdmins(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
+	acct, err := h.account(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	admins, err := h.d.Store.ListAdmins(ctx, acct.ID)
+	if err != nil {
+		return nil, err
+	}
+	var pendingIDs []string
+	for _, a := range admins {
+		if a.PendingReactivationID != "" {
+			pendingIDs = append(pendingIDs, a.PendingReactivationID)
+		}
+	}
+	pending, err := h.d.Store.GetReactivations(ctx, pendingIDs)
+	if err != nil {
+		return nil, err
+	}
+	now := h.d.Clock.Now()
+	out := make([]AdminSummary, 0, len(admins))
+	for _, a := range admins {
+		var p *domain.Reactivation
+		if re, ok := pending[a.PendingReactivationID]; ok {
+			p = &re
+		}
+		out = append(out, AdminSummary{AdminID: a.ID, Name: a.Name, Email: a.Email, Role: a.Role, Status: a.Status,
+			PushStatus: profile.StatusOf(&a, p, now)})
+	}
+	return apigw.OK(map[string]any{"admins": out}), nil
+}
+
+// getAdmin answers one admin with its Secondary Authentication section and
+// its status (so the panel can offer to clear a lockout).
+func (h *handlers) getAdmin(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
+	acct, err := h.account(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	a, err := h.target(ctx, r, acct)
+	if err != nil {
+		return nil, err
+	}
+	v, err := profile.Load(ctx, h.d.Store, a, acct, h.d.Clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	v.Status = a.Status
+	return apigw.OK(v), nil
+}
+
+// startReactivation reactivates the named admin's Duo Push through the
+// same code as self-service; the Owner is recorded as initiator and sees
+// the QR code. An Owner may name themselves.
+func (h *handlers) startReactivation(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
+	acct, err := h.account(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	// Naming oneself is self-service by another route: Start applies the
+	// self rules, so an MSP Owner acting in a child account is told to log
+	// in to the parent account (40302) rather than told it does not exist.
+	a := &r.Principal.Admin
+	if r.Param("admin_id") != a.ID {
+		if a, err = h.target(ctx, r, acct); err != nil {
+			return nil, err
+		}
+	}
+	var body reactivation.StartBody
+	if err := r.DecodeJSON(&body); err != nil {
+		return nil, err
+	}
+	st, err := h.svc.Start(ctx, reactivation.StartRequest{Actor: r.Principal, Target: a, ValidSecs: body.ValidSecs, IP: r.IP(), UserAgent: r.UserAgent()})
+	if err != nil {
+		return nil, err
+	}
+	return apigw.Created(st.View()), nil
+}
+
+// resetLockout unlocks the named admin and clears its failure count, with
+// the audit event in the same transaction. A disabled admin stays
+// disabled (40901). Clearing an admin who is not locked is harmless and
+// answers the same.
+func (h *handlers) resetLockout(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
+	acct, err := h.account(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	a, err := h.target(ctx, r, acct)
+	if err != nil {
+		return nil, err
+	}
+	id, err := secret.ID(h.d.Random)
+	if err != nil {
+		return nil, err
+	}
+	ev := domain.AuditEvent{ID: id, Time: h.d.Clock.Now(), AccountID: a.AccountID, ActorID: r.Principal.Admin.ID, TargetID: a.ID,
+		Action: domain.ActionLockoutReset, Outcome: domain.OutcomeSuccess, IP: r.IP(), UserAgent: r.UserAgent(),
+		Details: map[string]string{"previous_status": string(a.Status), "failed_attempts": strconv.Itoa(a.FailedAttempts)}}
+	if err := h.d.Store.ResetLockout(ctx, a.ID, ev); err != nil {
+		return nil, err
+	}
+	return apigw.OK(map[string]any{"admin_id": a.ID, "status": domain.AdminActive}), nil
+}
+
+// Filter values of the administrator log are ids and action names; longer
+// values cannot match and are refused rather than sent to DynamoDB.
+const maxFilterLen = 64
+
+// adminLog answers a page of the account's administrator log, newest
+// first: ?limit=1…100 (default 50), &next=<cursor>, &admin_id= (actor or
+// target), &action=. The account comes from the session, never from the
+// cursor. admin_id only filters this account's log, so naming an admin of
+// another account finds nothing rather than 40401.
+func (h *handlers) adminLog(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
+	acct, err := h.account(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	q := r.Query()
+	f := dynamo.AuditFilter{AdminID: q.Get("admin_id"), Action: q.Get("action"), Next: q.Get("next")}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 100 {
+			return nil, domain.InvalidParam("limit")
+		}
+		f.Limit = n
+	}
+	for name, v := range map[string]string{"admin_id": f.AdminID, "action": f.Action} {
+		if len(v) > maxFilterLen {
+			return nil, domain.InvalidParam(name)
+		}
+	}
+	if len(f.Next) > 1024 {
+		return nil, domain.InvalidParam("next")
+	}
+	events, next, err := h.d.Store.ListAudit(ctx, acct.ID, f)
+	if err != nil {
+		return nil, err
+	}
+	for i := range events {
+		events[i].Time = events[i].Time.UTC()
+	}
+	resp := struct {
+		Events []domain.AuditEvent `json:"events"`
+		Next   string              `json:"next,omitempty"`
+	}{Events: events, Next: next}
+	return apigw.OK(resp), nil
+}

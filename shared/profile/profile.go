@@ -1,0 +1,144 @@
+// Package profile builds the Edit Profile view of an administrator and its
+// Secondary Authentication section: whether Duo Push works, is waiting for
+// a reactivation or does not work, on which device, and the masked phone
+// that SMS and phone callback use. The self-service profile (GET
+// /v1/profile) and an Owner's view of another admin (GET
+// /v1/admins/{admin_id}) show the same section, built here.
+package profile
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"push-reactivation/shared/domain"
+)
+
+// Store is what the view reads.
+type Store interface {
+	GetReactivation(ctx context.Context, id string) (*domain.Reactivation, error)
+	GetCredential(ctx context.Context, id string) (*domain.Credential, error)
+}
+
+// PushStatus is the Duo Push line of the Secondary Authentication section.
+type PushStatus string
+
+// Push statuses (issue #4).
+const (
+	// PushActive: the admin has an active push credential.
+	PushActive PushStatus = "active"
+	// PushInactive: no active credential and nothing pending.
+	PushInactive PushStatus = "inactive"
+	// PushPendingReactivation: a reactivation is pending. It wins over
+	// active: an admin who reactivates usually does so because the active
+	// credential no longer works, and the panel should say what happens next.
+	PushPendingReactivation PushStatus = "pending_reactivation"
+)
+
+// StatusOf is an admin's push status, given the admin's pending
+// reactivation as read (nil when none or not found). The admin's
+// active_credential_id is authoritative: the redeem transaction switches it
+// together with revoking the previous credential.
+func StatusOf(a *domain.Admin, pending *domain.Reactivation, now time.Time) PushStatus {
+	switch {
+	case pending != nil && pending.ID == a.PendingReactivationID && pending.AdminID == a.ID &&
+		pending.EffectiveStatus(now) == domain.ReactivationPending:
+		return PushPendingReactivation
+	case a.ActiveCredentialID != "":
+		return PushActive
+	default:
+		return PushInactive
+	}
+}
+
+// Device summarises a push credential for the panel; no keys, tokens or
+// HOTP secret.
+type Device struct {
+	Platform    string    `json:"platform,omitempty"`
+	Model       string    `json:"model,omitempty"`
+	DisplayName string    `json:"display_name,omitempty"`
+	AppVersion  string    `json:"app_version,omitempty"`
+	ActivatedAt time.Time `json:"activated_at,omitzero"`
+}
+
+// DeviceOf summarises a credential.
+func DeviceOf(c *domain.Credential) *Device {
+	return &Device{Platform: c.Platform, Model: c.Model, DisplayName: c.DisplayName, AppVersion: c.AppVersion, ActivatedAt: c.ActivatedAt.UTC()}
+}
+
+// Account is the account line of the profile.
+type Account struct {
+	ID   string             `json:"account_id"`
+	Name string             `json:"name"`
+	Kind domain.AccountKind `json:"kind"`
+}
+
+// Push is the Duo Push line.
+type Push struct {
+	Status PushStatus `json:"status"`
+	// Device is the active credential's device, when there is one.
+	Device *Device `json:"device,omitempty"`
+}
+
+// Phone is an SMS or phone callback line: the masked number on file, ""
+// when the admin has none.
+type Phone struct {
+	Phone string `json:"phone"`
+}
+
+// SecondaryAuth is the Secondary Authentication section.
+type SecondaryAuth struct {
+	Push  Push  `json:"push"`
+	SMS   Phone `json:"sms"`
+	Phone Phone `json:"phone"`
+}
+
+// View is the Edit Profile data of one admin (DESIGN.md §4, GET /v1/profile).
+type View struct {
+	AdminID string      `json:"admin_id"`
+	Name    string      `json:"name"`
+	Email   string      `json:"email"`
+	Role    domain.Role `json:"role"`
+	// Status is set only in an Owner's view of an admin, which also offers
+	// to clear a lockout; the self-service profile leaves it out.
+	Status        domain.AdminStatus `json:"status,omitempty"`
+	Account       Account            `json:"account"`
+	SecondaryAuth SecondaryAuth      `json:"secondary_auth"`
+}
+
+// Load builds the view of admin a of account acct. Round trips: one for
+// the pending reactivation, if any, and one for the active credential, if
+// any.
+func Load(ctx context.Context, st Store, a *domain.Admin, acct *domain.Account, now time.Time) (*View, error) {
+	var pending *domain.Reactivation
+	if a.PendingReactivationID != "" {
+		r, err := st.GetReactivation(ctx, a.PendingReactivationID)
+		switch {
+		case errors.Is(err, domain.ErrNotFound):
+		case err != nil:
+			return nil, err
+		default:
+			pending = r
+		}
+	}
+	push := Push{Status: StatusOf(a, pending, now)}
+	if a.ActiveCredentialID != "" {
+		c, err := st.GetCredential(ctx, a.ActiveCredentialID)
+		switch {
+		case errors.Is(err, domain.ErrNotFound):
+		case err != nil:
+			return nil, err
+		case c.Status == domain.CredentialActive:
+			push.Device = DeviceOf(c)
+		}
+	}
+	phone := Phone{Phone: ""}
+	if a.Phone != "" {
+		phone.Phone = domain.MaskPhone(a.Phone)
+	}
+	return &View{
+		AdminID: a.ID, Name: a.Name, Email: a.Email, Role: a.Role,
+		Account:       Account{ID: acct.ID, Name: acct.Name, Kind: acct.Kind},
+		SecondaryAuth: SecondaryAuth{Push: push, SMS: phone, Phone: phone},
+	}, nil
+}

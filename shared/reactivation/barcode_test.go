@@ -1,0 +1,68 @@
+package reactivation_test
+
+import (
+	"bytes"
+	"image/png"
+	"strings"
+	"testing"
+
+	"github.com/makiuchi-d/gozxing"
+	zxqr "github.com/makiuchi-d/gozxing/qrcode"
+
+	"push-reactivation/shared/reactivation"
+)
+
+func TestBarcodeFormat(t *testing.T) {
+	tests := []struct{ host, want string }{
+		{"localhost:3443", "ABCdef0123456789wxyz-bG9jYWxob3N0OjM0NDM"},
+		{"API.Example.com", "ABCdef0123456789wxyz-YXBpLmV4YW1wbGUuY29t"},
+		{"api.example.com:443", "ABCdef0123456789wxyz-YXBpLmV4YW1wbGUuY29t"},
+		{"api.example.co", "ABCdef0123456789wxyz-YXBpLmV4YW1wbGUuY28"}, // "...Y28=" without padding
+	}
+	for _, tt := range tests {
+		got := reactivation.Barcode("ABCdef0123456789wxyz", tt.host)
+		if got != tt.want {
+			t.Errorf("Barcode(%q) = %q, want %q", tt.host, got, tt.want)
+		}
+		if strings.Contains(got, "=") {
+			t.Errorf("Barcode(%q) keeps padding", tt.host)
+		}
+	}
+	if got := reactivation.ActivationURL("API.example.com:443", "ABC"); got != "https://api.example.com/activate/ABC" {
+		t.Errorf("ActivationURL = %q", got)
+	}
+	if got := reactivation.ActivationURL("localhost:3443", "ABC"); got != "https://localhost:3443/activate/ABC" {
+		t.Errorf("ActivationURL = %q", got)
+	}
+}
+
+// decodeQR reads the text of a PNG QR code with an independent decoder
+// (gozxing, a port of ZXing), failing the test if it is not one.
+func decodeQR(t *testing.T, pngBytes []byte) (text string, size int) {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(pngBytes))
+	if err != nil {
+		t.Fatalf("barcode_png is not a PNG: %v", err)
+	}
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := zxqr.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatalf("barcode_png is not a readable QR code: %v", err)
+	}
+	return res.GetText(), img.Bounds().Dx()
+}
+
+func TestQRPNGDecodes(t *testing.T) {
+	text := reactivation.Barcode("ABCdef0123456789wxyz", "localhost:3443")
+	b, err := reactivation.QRPNG(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, size := decodeQR(t, b)
+	if got != text || size < reactivation.QRSize {
+		t.Fatalf("decoded %q at %d px, want %q at ≥ %d px", got, size, text, reactivation.QRSize)
+	}
+}

@@ -1,0 +1,137 @@
+package reactivation
+
+import (
+	"context"
+	"encoding/base64"
+	"time"
+
+	"push-reactivation/shared/apigw"
+	"push-reactivation/shared/app"
+	"push-reactivation/shared/domain"
+	"push-reactivation/shared/profile"
+)
+
+// NewRouter is the router of ReactivationCodeFunction (DESIGN.md §4,
+// reactivation-code rows): Edit Profile, Reactivate Duo Push, and reading
+// or cancelling a reactivation.
+func NewRouter(d *app.Deps) *apigw.Router {
+	h := &handlers{svc: NewService(d), store: d.Store, clock: d.Clock}
+	return apigw.NewRouter(d.Log, d.Sessions, d.Config.PanelOrigin,
+		apigw.Route{Key: "GET /v1/profile", Auth: true, Handler: h.profile},
+		apigw.Route{Key: "POST /v1/profile/duo-push/reactivation", Auth: true, Handler: h.start},
+		apigw.Route{Key: "GET /v1/reactivations/{id}", Auth: true, Handler: h.get},
+		apigw.Route{Key: "DELETE /v1/reactivations/{id}", Auth: true, Handler: h.cancel},
+	)
+}
+
+// ProfileStore is what GET /v1/profile reads.
+type ProfileStore interface {
+	profile.Store
+	GetAccount(ctx context.Context, id string) (*domain.Account, error)
+}
+
+type handlers struct {
+	svc   *Service
+	store ProfileStore
+	clock domain.Clock
+}
+
+// profile answers the Edit Profile data of the caller, with the account
+// the admin belongs to (the home account, even while acting in a child).
+func (h *handlers) profile(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
+	a := &r.Principal.Admin
+	acct, err := h.store.GetAccount(ctx, a.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	v, err := profile.Load(ctx, h.store, a, acct, h.clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	return apigw.OK(v), nil
+}
+
+// StartBody is the body of the reactivation POSTs, self-service and Owner.
+type StartBody struct {
+	ValidSecs *int `json:"valid_secs"`
+}
+
+func (h *handlers) start(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
+	var body StartBody
+	if err := r.DecodeJSON(&body); err != nil {
+		return nil, err
+	}
+	st, err := h.svc.Start(ctx, StartRequest{Actor: r.Principal, Target: &r.Principal.Admin, ValidSecs: body.ValidSecs, IP: r.IP(), UserAgent: r.UserAgent()})
+	if err != nil {
+		return nil, err
+	}
+	return apigw.Created(st.View()), nil
+}
+
+func (h *handlers) get(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
+	re, err := h.svc.Get(ctx, r.Principal, r.Param("id"))
+	if err != nil {
+		return nil, err
+	}
+	return h.view(ctx, re)
+}
+
+func (h *handlers) cancel(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
+	re, err := h.svc.Cancel(ctx, r.Principal, r.Param("id"), r.IP(), r.UserAgent())
+	if err != nil {
+		return nil, err
+	}
+	return h.view(ctx, re)
+}
+
+func (h *handlers) view(ctx context.Context, re *domain.Reactivation) (*apigw.Response, error) {
+	cred, err := h.svc.Device(ctx, re)
+	if err != nil {
+		return nil, err
+	}
+	return apigw.OK(ViewOf(re, cred)), nil
+}
+
+// StartedView is the answer to a reactivation POST (DESIGN.md §4):
+// barcode_png is the standard base64 of the PNG.
+type StartedView struct {
+	ReactivationID string                    `json:"reactivation_id"`
+	Status         domain.ReactivationStatus `json:"status"`
+	Barcode        string                    `json:"barcode"`
+	BarcodePNG     string                    `json:"barcode_png"`
+	ActivationURL  string                    `json:"activation_url"`
+	ExpiresAt      time.Time                 `json:"expires_at"`
+}
+
+// View is the answer to a reactivation POST.
+func (st *Started) View() StartedView {
+	return StartedView{
+		ReactivationID: st.Reactivation.ID, Status: st.Reactivation.Status, Barcode: st.Barcode,
+		BarcodePNG: base64.StdEncoding.EncodeToString(st.PNG), ActivationURL: st.ActivationURL,
+		ExpiresAt: st.Reactivation.ExpiresAt.UTC(),
+	}
+}
+
+// View is a reactivation as GET and DELETE /v1/reactivations/{id} show it.
+type View struct {
+	ReactivationID string                    `json:"reactivation_id"`
+	AdminID        string                    `json:"admin_id"`
+	Status         domain.ReactivationStatus `json:"status"`
+	ExpiresAt      time.Time                 `json:"expires_at"`
+	ActivatedAt    time.Time                 `json:"activated_at,omitzero"`
+	// Device is the phone it activated, once activated.
+	Device *profile.Device `json:"device,omitempty"`
+}
+
+// ViewOf shows a reactivation and, when it was activated, its device
+// (cred may be nil).
+func ViewOf(r *domain.Reactivation, cred *domain.Credential) View {
+	v := View{ReactivationID: r.ID, AdminID: r.AdminID, Status: r.Status, ExpiresAt: r.ExpiresAt.UTC()}
+	if !r.ActivatedAt.IsZero() {
+		v.ActivatedAt = r.ActivatedAt.UTC()
+	}
+	if cred != nil {
+		v.Device = profile.DeviceOf(cred)
+	}
+	return v
+}
