@@ -51,6 +51,7 @@ type Info struct {
 	Platform            string    `json:"platform"`
 	Model               string    `json:"model"`
 	AppVersion          string    `json:"app_version"`
+	DisplayName         string    `json:"display_name"`
 	CustomerName        string    `json:"customer_name"`
 	AdminName           string    `json:"admin_name"`
 	AdminEmail          string    `json:"admin_email"`

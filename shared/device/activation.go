@@ -1,6 +1,7 @@
 package device
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
 	"net/url"
@@ -57,6 +58,12 @@ func (s *Service) activate(ctx context.Context, r *apigw.Request) (*apigw.Respon
 	target, err := s.Store.GetActivationTarget(ctx, secret.Hash(code))
 	if err != nil {
 		return nil, err
+	}
+	if target.Admin.Status == domain.AdminDisabled {
+		// Disabled after the reactivation started: the code is dead, and
+		// says so the way every dead code does. (A locked admin may
+		// reactivate: an Owner helping a locked-out admin is the point.)
+		return nil, unknownActivation()
 	}
 	cred, err := s.newCredential(target, f)
 	if err != nil {
@@ -128,7 +135,7 @@ func parseActivationForm(form url.Values) (activationForm, error) {
 	if err != nil {
 		return f, err
 	}
-	f.displayName = firstNonEmpty(name, f.model, f.platform)
+	f.displayName = cmp.Or(name, f.model, f.platform)
 	return f, nil
 }
 
@@ -155,13 +162,4 @@ func (s *Service) newCredential(t *dynamo.ActivationTarget, f activationForm) (d
 		HOTPSecret: hex.EncodeToString(hotp), Status: domain.CredentialActive,
 		ReactivationID: t.Reactivation.ID, CreatedAt: now, ActivatedAt: now,
 	}, nil
-}
-
-func firstNonEmpty(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -181,6 +181,12 @@ func TestUnknownActivationCodesLookAlike(t *testing.T) {
 	for name, code := range codes {
 		check(name, code)
 	}
+	disabled := f.start("msp@umbrella.example")
+	if err := f.Deps.Store.SetAdminStatus(f.Ctx, f.Admin("msp@umbrella.example").ID, domain.AdminDisabled); err != nil {
+		t.Fatal(err)
+	}
+	check("admin disabled since", disabled.Code)
+
 	f.Clock.Advance(domain.QRValidityDefault)
 	check("expired", expiring.Code)
 

@@ -61,19 +61,15 @@ type Info struct {
 	PushTokenRegistered bool      `json:"push_token_registered"`
 }
 
-// info describes the calling credential. Round trips: the credential, the
-// admin, the account.
+// info describes the calling credential. Round trips: the credential, then
+// the admin and the account together.
 func (s *Service) info(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
 	req, err := s.verify(ctx, r)
 	if err != nil {
 		return nil, err
 	}
 	c := req.cred
-	admin, err := s.Store.GetAdmin(ctx, c.AdminID)
-	if err != nil {
-		return nil, err
-	}
-	acct, err := s.Store.GetAccount(ctx, c.AccountID)
+	admin, acct, err := s.Store.GetLoginAdmin(ctx, c.AdminID, c.AccountID)
 	if err != nil {
 		return nil, err
 	}

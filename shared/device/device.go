@@ -28,8 +28,8 @@ type Store interface {
 	Redeem(ctx context.Context, red dynamo.Redemption) error
 	GetCredential(ctx context.Context, id string) (*domain.Credential, error)
 	SetPushToken(ctx context.Context, credentialID, token string, ev domain.AuditEvent) error
-	GetAdmin(ctx context.Context, id string) (*domain.Admin, error)
-	GetAccount(ctx context.Context, id string) (*domain.Account, error)
+	// GetLoginAdmin reads an admin and its account in one round trip.
+	GetLoginAdmin(ctx context.Context, adminID, accountID string) (*domain.Admin, *domain.Account, error)
 	ListPendingPushes(ctx context.Context, credentialID string) ([]domain.LoginTx, error)
 	GetPush(ctx context.Context, credentialID, pushID string) (*domain.LoginTx, error)
 	AnswerPush(ctx context.Context, r dynamo.PushReply) error
@@ -85,3 +85,6 @@ func (s *Service) Router() *apigw.Router {
 		apigw.Route{Key: "HEAD /activate/{code}", Handler: s.landing},
 	)
 }
+
+// The email notices of shared/notify are what NewRouter wires in.
+var _ Notifier = (*notify.Notifier)(nil)

@@ -32,7 +32,7 @@ type Transactions struct {
 
 // transactions lists the pushes waiting for this credential, newest first.
 // Round trips: the credential, the index query, and, when there is a push
-// to show, the admin and the account it names.
+// to show, one for the admin and the account it names.
 func (s *Service) transactions(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
 	req, err := s.verify(ctx, r)
 	if err != nil {
@@ -46,11 +46,7 @@ func (s *Service) transactions(ctx context.Context, r *apigw.Request) (*apigw.Re
 	if len(txs) == 0 {
 		return apigw.OK(out), nil
 	}
-	admin, err := s.Store.GetAdmin(ctx, req.cred.AdminID)
-	if err != nil {
-		return nil, err
-	}
-	acct, err := s.Store.GetAccount(ctx, req.cred.AccountID)
+	admin, acct, err := s.Store.GetLoginAdmin(ctx, req.cred.AdminID, req.cred.AccountID)
 	if err != nil {
 		return nil, err
 	}

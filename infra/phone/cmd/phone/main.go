@@ -38,11 +38,12 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+	err := run(ctx, os.Args[1:], os.Stdout)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		// --help: the usage is printed.
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "phone:", strings.TrimPrefix(err.Error(), "phone: "))
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(2)
-		}
 		os.Exit(1)
 	}
 }
@@ -102,7 +103,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if len(pos) == 0 {
 		fs.Usage()
-		return flag.ErrHelp
+		return errors.New("no command")
 	}
 	cmd, rest := pos[0], pos[1:]
 

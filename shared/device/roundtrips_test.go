@@ -1,0 +1,127 @@
+package device_test
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"push-reactivation/shared/apptest"
+	"push-reactivation/shared/dynamo"
+)
+
+// counting counts DynamoDB round trips.
+type counting struct {
+	dynamo.API
+	n atomic.Int64
+}
+
+func (c *counting) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	c.n.Add(1)
+	return c.API.GetItem(ctx, in, o...)
+}
+func (c *counting) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	c.n.Add(1)
+	return c.API.PutItem(ctx, in, o...)
+}
+func (c *counting) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	c.n.Add(1)
+	return c.API.UpdateItem(ctx, in, o...)
+}
+func (c *counting) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	c.n.Add(1)
+	return c.API.Query(ctx, in, o...)
+}
+func (c *counting) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+	c.n.Add(1)
+	return c.API.BatchGetItem(ctx, in, o...)
+}
+func (c *counting) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	c.n.Add(1)
+	return c.API.TransactWriteItems(ctx, in, o...)
+}
+
+// TestRoundTripsPerEndpoint pins the round trips docs/device.md gives for
+// each endpoint.
+func TestRoundTripsPerEndpoint(t *testing.T) {
+	f := newFixture(t)
+	counter := &counting{API: f.Deps.AWS.DynamoDB}
+	f.svc.Store = dynamo.New(counter, f.Deps.Config.TableName, f.Clock)
+	f.svc.Notifier = nil
+	f.router = f.svc.Router()
+	started := f.start("admin@acme.example")
+
+	measure := func(name string, want int64, call func() *apptest.Response) {
+		t.Helper()
+		counter.n.Store(0)
+		if resp := call(); resp.Status != 200 {
+			t.Fatalf("%s: %d %s", name, resp.Status, resp.Body)
+		}
+		if got := counter.n.Load(); got != want {
+			t.Errorf("%s: %d round trips, want %d", name, got, want)
+		}
+	}
+	var p phone
+	measure("activation", 3, func() *apptest.Response {
+		resp := f.activateRaw(started.Code, activationForm(key(0)))
+		resp.OK(t, &p.Activation)
+		p.key = key(0)
+		return resp
+	})
+	get := func(path string) func() *apptest.Response {
+		return func() *apptest.Response {
+			return f.signed(p, signedReq{method: "GET", path: path, params: txParams(p)})
+		}
+	}
+	measure("transactions, none", 2, get("/push/v2/device/transactions"))
+	tx := f.push(p, "")
+	measure("transactions, one", 3, get("/push/v2/device/transactions"))
+	measure("answer", 3, func() *apptest.Response { return f.reply(p, tx.PushID, "answer", "approve") })
+	register := func() *apptest.Response {
+		return f.signed(p, signedReq{method: "POST", path: "/push/v2/device/registration", params: txParams(p, "token", "t1")})
+	}
+	measure("registration", 2, register)
+	measure("registration, same token", 1, register)
+	measure("info", 2, get("/push/v2/device/info"))
+	measure("landing page", 1, func() *apptest.Response {
+		return f.call(apptest.Request{Method: "GET", Path: "/activate/" + f.start("owner@acme.example").Code})
+	})
+}
+
+// BenchmarkDeviceEndpoints reports the warm handler latency and the
+// DynamoDB round trips of each signed endpoint (DESIGN.md §7), against the
+// embedded DynamoDB.
+func BenchmarkDeviceEndpoints(b *testing.B) {
+	f := newFixture(b)
+	counter := &counting{API: f.Deps.AWS.DynamoDB}
+	f.svc.Store = dynamo.New(counter, f.Deps.Config.TableName, f.Clock)
+	f.svc.Notifier = nil
+	f.router = f.svc.Router()
+	p := f.activate(f.start("admin@acme.example").Code, key(0))
+	f.push(p, "")
+	landing := f.start("owner@acme.example").Code
+
+	for _, c := range []struct {
+		name string
+		call func() *apptest.Response
+	}{
+		{"transactions", func() *apptest.Response {
+			return f.signed(p, signedReq{method: "GET", path: "/push/v2/device/transactions", params: txParams(p)})
+		}},
+		{"info", func() *apptest.Response {
+			return f.signed(p, signedReq{method: "GET", path: "/push/v2/device/info", params: txParams(p)})
+		}},
+		{"landing", func() *apptest.Response { return f.call(apptest.Request{Method: "GET", Path: "/activate/" + landing}) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			counter.n.Store(0)
+			for b.Loop() {
+				if resp := c.call(); resp.Status != 200 {
+					b.Fatalf("%d %s", resp.Status, resp.Body)
+				}
+			}
+			b.ReportMetric(float64(counter.n.Load())/float64(b.N), "roundtrips/op")
+		})
+	}
+}
