@@ -6,7 +6,7 @@ import "strings"
 // the panel shows the number on file: "+15555550100" → "+*******0100".
 // It lives in the domain, free of AWS imports, so functions that show a
 // phone number need not link the SMS/voice adapter (whose MaskPhone, for
-// its error texts, gives the same result).
+// its error texts, is this one).
 func MaskPhone(phone string) string {
 	const keep = 4
 	if len(phone) <= keep {

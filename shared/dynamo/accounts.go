@@ -33,31 +33,29 @@ func (s *Store) PutAccount(ctx context.Context, a domain.Account) error {
 
 // GetAccount returns an account, or domain.ErrNotFound. One round trip.
 func (s *Store) GetAccount(ctx context.Context, id string) (*domain.Account, error) {
-	var a domain.Account
-	found, err := s.get(ctx, accountPK(id), skAccount, &a)
-	if err != nil {
-		return nil, err
-	}
-	if !found {
-		return nil, domain.NewError(domain.CodeNotFound)
-	}
-	return &a, nil
+	return getOne[domain.Account](ctx, s, accountPK(id), skAccount)
 }
 
 // ListChildAccounts returns the child accounts of an MSP parent. One
 // round trip per page of the GSI1 query.
 func (s *Store) ListChildAccounts(ctx context.Context, parentID string) ([]domain.Account, error) {
-	var out []domain.Account
+	return queryGSI1[domain.Account](ctx, s, childrenGSI1PK(parentID))
+}
+
+// queryGSI1 reads a whole GSI1 partition into values of T. One round trip
+// per page.
+func queryGSI1[T any](ctx context.Context, s *Store, pk string) ([]T, error) {
+	var out []T
 	err := s.queryAll(ctx, &dynamodb.QueryInput{
 		TableName: &s.table, IndexName: aws.String(indexGSI1),
 		KeyConditionExpression:    aws.String("GSI1PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(childrenGSI1PK(parentID))},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
 	}, func(m map[string]types.AttributeValue) error {
-		var a domain.Account
-		if err := attributevalue.UnmarshalMap(m, &a); err != nil {
+		var v T
+		if err := attributevalue.UnmarshalMap(m, &v); err != nil {
 			return err
 		}
-		out = append(out, a)
+		out = append(out, v)
 		return nil
 	})
 	return out, err

@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"push-reactivation/shared/domain"
@@ -51,15 +49,7 @@ func (s *Store) CreateAdmin(ctx context.Context, a domain.Admin) error {
 
 // GetAdmin returns an admin, or domain.ErrNotFound. One round trip.
 func (s *Store) GetAdmin(ctx context.Context, id string) (*domain.Admin, error) {
-	var a domain.Admin
-	found, err := s.get(ctx, adminPK(id), skAdmin, &a)
-	if err != nil {
-		return nil, err
-	}
-	if !found {
-		return nil, domain.NewError(domain.CodeNotFound)
-	}
-	return &a, nil
+	return getOne[domain.Admin](ctx, s, adminPK(id), skAdmin)
 }
 
 // GetAdminByEmail looks an admin up by email, case-insensitively, or
@@ -79,20 +69,7 @@ func (s *Store) GetAdminByEmail(ctx context.Context, email string) (*domain.Admi
 // ListAdmins returns the admins of an account, ordered by email. One round
 // trip per page of the GSI1 query.
 func (s *Store) ListAdmins(ctx context.Context, accountID string) ([]domain.Admin, error) {
-	var out []domain.Admin
-	err := s.queryAll(ctx, &dynamodb.QueryInput{
-		TableName: &s.table, IndexName: aws.String(indexGSI1),
-		KeyConditionExpression:    aws.String("GSI1PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(accountAdminsGSI1PK(accountID))},
-	}, func(m map[string]types.AttributeValue) error {
-		var a domain.Admin
-		if err := attributevalue.UnmarshalMap(m, &a); err != nil {
-			return err
-		}
-		out = append(out, a)
-		return nil
-	})
-	return out, err
+	return queryGSI1[domain.Admin](ctx, s, accountAdminsGSI1PK(accountID))
 }
 
 // UpdateAdminProfile changes name, role, phone and password hash of an
@@ -112,9 +89,10 @@ func (s *Store) UpdateAdminProfile(ctx context.Context, a domain.Admin) error {
 }
 
 // RecordFailure counts one failed second-factor attempt and locks the
-// admin when the count reaches domain.LockoutThreshold. The increment is
-// atomic, so concurrent failures are all counted. It returns the new count
-// and whether the admin is now locked. One round trip, two when locking.
+// admin when the count reaches domain.LockoutThreshold; a disabled admin
+// stays disabled. The increment is atomic, so concurrent failures are all
+// counted. It returns the new count and whether the admin is now locked.
+// One round trip, two when locking.
 func (s *Store) RecordFailure(ctx context.Context, adminID string) (count int, locked bool, err error) {
 	attrs, err := s.update(ctx, key(adminPK(adminID), skAdmin),
 		"ADD failed_attempts :one", "attribute_exists(PK)", nil,
@@ -126,14 +104,13 @@ func (s *Store) RecordFailure(ctx context.Context, adminID string) (count int, l
 	if err := attributevalue.UnmarshalMap(attrs, &a); err != nil {
 		return 0, false, fmt.Errorf("dynamo: unmarshal admin: %w", err)
 	}
-	if a.FailedAttempts < domain.LockoutThreshold {
+	if a.FailedAttempts < domain.LockoutThreshold || a.Status == domain.AdminDisabled {
 		return a.FailedAttempts, a.Status == domain.AdminLocked, nil
 	}
-	_, err = s.update(ctx, key(adminPK(adminID), skAdmin),
-		"SET #s = :locked", "", map[string]string{"#s": "status"},
-		map[string]types.AttributeValue{":locked": str(string(domain.AdminLocked))})
-	if err != nil {
-		return a.FailedAttempts, false, fmt.Errorf("dynamo: lock %s: %w", adminID, err)
+	// Only an active admin is locked: a disabled one must stay disabled,
+	// or an Owner's reset-lockout would quietly re-enable it.
+	if err := s.LockAdminAfterFailures(ctx, adminID); err != nil {
+		return a.FailedAttempts, false, err
 	}
 	return a.FailedAttempts, true, nil
 }

@@ -289,20 +289,13 @@ func TestEmailRoundTrips(t *testing.T) {
 	f := newFixture(t)
 	admin := f.seedAdmin(t, "a1", "a1@acme.example")
 	r, _ := f.startReactivation(t, admin, 10*time.Minute)
-	counter := &countingAPI{API: f.client}
-	s := dynamo.New(counter, f.table, f.clock)
+	s, measure := f.countingStore(t)
 	if _, _, err := f.addEmail(t, s, r.ID); err != nil {
 		t.Fatal(err)
 	}
-	counter.n.Store(0)
-	_, issued, err := f.addEmail(t, s, r.ID)
-	if err != nil || counter.n.Load() != 1 {
-		t.Fatalf("AddEmailCode: %d round trips (docs/table.md says 1), %v", counter.n.Load(), err)
-	}
-	counter.n.Store(0)
-	if err := s.VoidEmailCode(f.ctx, issued, "x"); err != nil || counter.n.Load() != 1 {
-		t.Fatalf("VoidEmailCode: %d round trips (docs/table.md says 1), %v", counter.n.Load(), err)
-	}
+	var issued *dynamo.IssuedEmailCode
+	measure("AddEmailCode", 1, func() (err error) { _, issued, err = f.addEmail(t, s, r.ID); return err })
+	measure("VoidEmailCode", 1, func() error { return s.VoidEmailCode(f.ctx, issued, "x") })
 }
 
 // TestConcurrentEmailsOneWins: requests that read the same reactivation
@@ -352,5 +345,67 @@ func TestConcurrentEmailsOneWins(t *testing.T) {
 		if f.usable(c) != (i == winner) {
 			t.Fatalf("code %d usable=%v, winner %d", i, f.usable(c), winner)
 		}
+	}
+}
+
+// TestEndingAReactivationLeavesNoUsableCode: a cancel, a redeem or a new
+// reactivation that read the reactivation before an email code was added
+// must not leave that code usable beside a reactivation that is no longer
+// pending (the landing page reads the code item alone). Each write either
+// fails, leaving the reactivation pending, or voids every code.
+func TestEndingAReactivationLeavesNoUsableCode(t *testing.T) {
+	ev := func(f *fixture, id string) domain.AuditEvent {
+		return domain.AuditEvent{ID: id, Time: f.clock.Now(), AccountID: "acme", Action: "t", Outcome: domain.OutcomeSuccess}
+	}
+	for _, tt := range []struct {
+		name string
+		end  func(f *fixture, stale *domain.Reactivation, qr string) error
+	}{
+		{"cancel", func(f *fixture, stale *domain.Reactivation, _ string) error {
+			return f.store.CancelReactivation(f.ctx, stale, ev(f, "cancel"))
+		}},
+		{"redeem", func(f *fixture, stale *domain.Reactivation, qr string) error {
+			target, err := f.store.GetActivationTarget(f.ctx, secret.Hash(qr))
+			if err != nil {
+				return err
+			}
+			target.Reactivation = *stale
+			now := f.clock.Now()
+			return f.store.Redeem(f.ctx, dynamo.Redemption{Target: target,
+				Credential: domain.Credential{ID: "c", AdminID: stale.AdminID, AccountID: "acme", Status: domain.CredentialActive, CreatedAt: now},
+				Audit:      ev(f, "redeem")})
+		}},
+		{"new reactivation", func(f *fixture, stale *domain.Reactivation, _ string) error {
+			now := f.clock.Now()
+			return f.store.CreateReactivation(f.ctx, dynamo.NewReactivation{
+				Reactivation:    domain.Reactivation{ID: "r2", AdminID: stale.AdminID, AccountID: "acme", Status: domain.ReactivationPending, CreatedAt: now, ExpiresAt: now.Add(time.Minute)},
+				QRCode:          domain.ActivationCode{Hash: "h2", ReactivationID: "r2", Status: domain.ReactivationPending, ExpiresAt: now.Add(time.Minute)},
+				ExpectedPending: stale.ID, Cancel: stale, Audit: ev(f, "create"),
+				Limit: dynamo.Limit{Name: "react", Window: time.Hour, Max: domain.MaxReactivationsPerAdminHour},
+			})
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			admin := f.seedAdmin(t, "a1", "a1@acme.example")
+			r, qr := f.startReactivation(t, admin, 10*time.Minute)
+			stale, err := f.store.GetReactivation(f.ctx, r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			emailed, _, err := f.addEmail(t, f.store, r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			endErr := tt.end(f, stale, qr)
+			cur, _ := f.store.GetReactivation(f.ctx, r.ID)
+			_, codeErr := f.store.GetActivationCode(f.ctx, secret.Hash(emailed))
+			if cur.Status != domain.ReactivationPending && codeErr == nil {
+				t.Fatalf("reactivation %s (end: %v) but its emailed code is still usable", cur.Status, endErr)
+			}
+			if endErr == nil && cur.Status == domain.ReactivationPending {
+				t.Fatal("the write succeeded but the reactivation is still pending")
+			}
+		})
 	}
 }

@@ -7,9 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"push-reactivation/shared/domain"
@@ -82,16 +80,12 @@ func (s *Store) CreateLogin(ctx context.Context, tx domain.LoginTx, ev domain.Au
 // expired while pending or approved comes back with status expired. One
 // round trip.
 func (s *Store) GetLogin(ctx context.Context, txid string) (*domain.LoginTx, error) {
-	var tx domain.LoginTx
-	found, err := s.get(ctx, loginPK(txid), skLogin, &tx)
+	tx, err := getOne[domain.LoginTx](ctx, s, loginPK(txid), skLogin)
 	if err != nil {
 		return nil, err
 	}
-	if !found {
-		return nil, domain.NewError(domain.CodeNotFound)
-	}
 	tx.Status = tx.EffectiveStatus(s.clock.Now())
-	return &tx, nil
+	return tx, nil
 }
 
 // GetLoginAdmin reads an admin and its account with one strongly
@@ -100,31 +94,11 @@ func (s *Store) GetLogin(ctx context.Context, txid string) (*domain.LoginTx, err
 func (s *Store) GetLoginAdmin(ctx context.Context, adminID, accountID string) (*domain.Admin, *domain.Account, error) {
 	var admin domain.Admin
 	var account domain.Account
-	keys := []map[string]types.AttributeValue{key(adminPK(adminID), skAdmin), key(accountPK(accountID), skAccount)}
 	got := 0
-	for len(keys) > 0 {
-		res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
-			s.table: {Keys: keys, ConsistentRead: aws.Bool(true)},
-		}})
-		if err != nil {
-			return nil, nil, fmt.Errorf("dynamo: get login admin: %w", err)
-		}
-		for _, m := range res.Responses[s.table] {
-			var dst any
-			switch t, _ := m[attrType].(*types.AttributeValueMemberS); {
-			case t != nil && t.Value == typeAdmin:
-				dst = &admin
-			case t != nil && t.Value == typeAccount:
-				dst = &account
-			default:
-				continue
-			}
-			if err := attributevalue.UnmarshalMap(m, dst); err != nil {
-				return nil, nil, fmt.Errorf("dynamo: unmarshal login admin: %w", err)
-			}
-			got++
-		}
-		keys = res.UnprocessedKeys[s.table].Keys
+	err := s.batchGet(ctx, []map[string]types.AttributeValue{key(adminPK(adminID), skAdmin), key(accountPK(accountID), skAccount)},
+		byType(map[string]any{typeAdmin: &admin, typeAccount: &account}, &got))
+	if err != nil {
+		return nil, nil, err
 	}
 	if got != 2 || admin.AccountID != accountID {
 		return nil, nil, domain.NewError(domain.CodeNotFound)

@@ -2,18 +2,12 @@ package dynamo
 
 import (
 	"context"
-	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"push-reactivation/shared/domain"
 )
-
-// batchGetMax is DynamoDB's limit of keys per BatchGetItem call.
-const batchGetMax = 100
 
 // GetReactivations returns the reactivations with these ids that exist,
 // keyed by id, with the same expiry rule as GetReactivation (a pending one
@@ -33,27 +27,17 @@ func (s *Store) GetReactivations(ctx context.Context, ids []string) (map[string]
 		keys = append(keys, key(reactivationPK(id), skReactivation))
 	}
 	now := s.clock.Now()
-	for len(keys) > 0 {
-		n := min(len(keys), batchGetMax)
-		batch := keys[:n]
-		keys = keys[n:]
-		for len(batch) > 0 {
-			res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
-				s.table: {Keys: batch, ConsistentRead: aws.Bool(true)},
-			}})
-			if err != nil {
-				return nil, fmt.Errorf("dynamo: get reactivations: %w", err)
-			}
-			for _, m := range res.Responses[s.table] {
-				var r domain.Reactivation
-				if err := attributevalue.UnmarshalMap(m, &r); err != nil {
-					return nil, fmt.Errorf("dynamo: unmarshal reactivation: %w", err)
-				}
-				r.Status = r.EffectiveStatus(now)
-				out[r.ID] = r
-			}
-			batch = res.UnprocessedKeys[s.table].Keys
+	err := s.batchGet(ctx, keys, func(m map[string]types.AttributeValue) error {
+		var r domain.Reactivation
+		if err := attributevalue.UnmarshalMap(m, &r); err != nil {
+			return err
 		}
+		r.Status = r.EffectiveStatus(now)
+		out[r.ID] = r
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

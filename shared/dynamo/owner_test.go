@@ -1,28 +1,14 @@
 package dynamo_test
 
 import (
-	"context"
 	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/dynamo"
+	"push-reactivation/shared/dynamo/dynamotest"
 )
-
-// batchCounter counts BatchGetItem calls, the only call GetReactivations makes.
-type batchCounter struct {
-	dynamo.API
-	n atomic.Int64
-}
-
-func (c *batchCounter) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
-	c.n.Add(1)
-	return c.API.BatchGetItem(ctx, in, o...)
-}
 
 // TestGetReactivations: one round trip per 100 ids, missing ids absent,
 // expired pending reactivations reported as expired.
@@ -39,21 +25,21 @@ func TestGetReactivations(t *testing.T) {
 		ids = append(ids, r.ID)
 	}
 	f.clock.Add(2 * time.Minute)
-	counter := &batchCounter{API: f.client}
+	counter := dynamotest.NewCountingAPI(f.client)
 	s := dynamo.New(counter, f.table, f.clock)
 
 	got, err := s.GetReactivations(f.ctx, append(ids, "missing", ids[0], ""))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if counter.n.Load() != 1 {
-		t.Errorf("%d round trips, want 1", counter.n.Load())
+	if counter.Count() != 1 {
+		t.Errorf("%d round trips, want 1", counter.Count())
 	}
 	if len(got) != 3 || got[ids[0]].Status != domain.ReactivationPending || got[ids[2]].Status != domain.ReactivationExpired {
 		t.Fatalf("got %+v", got)
 	}
 
-	counter.n.Store(0)
+	counter.Reset()
 	many := make([]string, 0, 150)
 	for i := range 150 {
 		many = append(many, fmt.Sprintf("none-%d", i))
@@ -62,11 +48,11 @@ func TestGetReactivations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 1 || counter.n.Load() != 2 {
-		t.Fatalf("151 ids: %d found, %d round trips, want 1 and 2", len(got), counter.n.Load())
+	if len(got) != 1 || counter.Count() != 2 {
+		t.Fatalf("151 ids: %d found, %d round trips, want 1 and 2", len(got), counter.Count())
 	}
-	counter.n.Store(0)
-	if got, err := s.GetReactivations(f.ctx, nil); err != nil || len(got) != 0 || counter.n.Load() != 0 {
-		t.Fatalf("no ids: %v %v, %d round trips", got, err, counter.n.Load())
+	counter.Reset()
+	if got, err := s.GetReactivations(f.ctx, nil); err != nil || len(got) != 0 || counter.Count() != 0 {
+		t.Fatalf("no ids: %v %v, %d round trips", got, err, counter.Count())
 	}
 }

@@ -162,18 +162,7 @@ func TestPushRoundTrips(t *testing.T) {
 		t.Fatal(err)
 	}
 	tx := f.phonePush(t, admin, "t1", "c1", "")
-	counter := &countingAPI{API: f.client}
-	s := dynamo.New(counter, f.table, f.clock)
-	measure := func(name string, want int64, op func() error) {
-		t.Helper()
-		counter.n.Store(0)
-		if err := op(); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if got := counter.n.Load(); got != want {
-			t.Errorf("%s: %d round trips, want %d", name, got, want)
-		}
-	}
+	s, measure := f.countingStore(t)
 	var read *domain.LoginTx
 	measure("ListPendingPushes", 1, func() error { _, err := s.ListPendingPushes(f.ctx, "c1"); return err })
 	measure("GetPush", 1, func() (err error) { read, err = s.GetPush(f.ctx, "c1", tx.PushID); return err })

@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"push-reactivation/shared/domain"
@@ -63,7 +60,9 @@ type NewReactivation struct {
 }
 
 // CreateReactivation writes a new reactivation with its QR code, makes it
-// the admin's pending one, cancels the earlier pending one with its codes,
+// the admin's pending one, cancels the earlier pending one with its codes
+// (on condition that its email code is still the one read, so a code
+// emailed meanwhile is never left usable),
 // counts it against the rate limit and writes the audit event, all in one
 // transaction: either the admin has exactly one new pending reactivation,
 // or nothing changed. One round trip.
@@ -96,9 +95,9 @@ func (s *Store) CreateReactivation(ctx context.Context, n NewReactivation) error
 		auditItem,
 	}
 	if old := n.Cancel; old != nil {
-		items = append(items, s.txUpdate(key(reactivationPK(old.ID), skReactivation), "SET #s = :c", "#s = :p",
-			map[string]string{"#s": "status"},
-			map[string]types.AttributeValue{":c": str(string(domain.ReactivationCancelled)), ":p": str(string(domain.ReactivationPending))}))
+		oldValues := map[string]types.AttributeValue{":c": str(string(domain.ReactivationCancelled)), ":p": str(string(domain.ReactivationPending))}
+		items = append(items, s.txUpdate(key(reactivationPK(old.ID), skReactivation), "SET #s = :c",
+			"#s = :p AND "+emailHashIs(old.EmailCodeHash, oldValues), map[string]string{"#s": "status"}, oldValues))
 		for _, h := range codeHashes(old) {
 			items = append(items, s.txSetCodeStatus(h, domain.ReactivationCancelled))
 		}
@@ -108,7 +107,7 @@ func (s *Store) CreateReactivation(ctx context.Context, n NewReactivation) error
 		if reasons[0] == "ConditionalCheckFailed" {
 			return domain.RateLimited(s.RetryAfter(n.Limit))
 		}
-		return domain.Errorf(domain.CodeConflict, "another reactivation was started at the same time")
+		return domain.Errorf(domain.CodeConflict, "the administrator's reactivation changed at the same time; try again")
 	}
 	if err != nil {
 		return fmt.Errorf("dynamo: create reactivation: %w", err)
@@ -120,31 +119,28 @@ func (s *Store) CreateReactivation(ctx context.Context, n NewReactivation) error
 // one whose codes have all expired comes back with status expired. One
 // round trip.
 func (s *Store) GetReactivation(ctx context.Context, id string) (*domain.Reactivation, error) {
-	var r domain.Reactivation
-	found, err := s.get(ctx, reactivationPK(id), skReactivation, &r)
+	r, err := getOne[domain.Reactivation](ctx, s, reactivationPK(id), skReactivation)
 	if err != nil {
 		return nil, err
 	}
-	if !found {
-		return nil, domain.NewError(domain.CodeNotFound)
-	}
 	r.Status = r.EffectiveStatus(s.clock.Now())
-	return &r, nil
+	return r, nil
 }
 
 // CancelReactivation cancels a pending reactivation and its codes so they
 // can never be redeemed, clears it from the admin and writes the audit
-// event, in one transaction. A reactivation that is no longer pending
-// gives domain.ErrConflict. One round trip.
+// event, in one transaction. A reactivation that is no longer pending, or
+// whose email code changed since r was read (a code it does not know of
+// would stay usable), gives domain.ErrConflict. One round trip.
 func (s *Store) CancelReactivation(ctx context.Context, r *domain.Reactivation, ev domain.AuditEvent) error {
 	auditItem, err := s.TxPutAudit(ev)
 	if err != nil {
 		return err
 	}
+	values := map[string]types.AttributeValue{":c": str(string(domain.ReactivationCancelled)), ":p": str(string(domain.ReactivationPending)), ":now": unix(s.clock.Now())}
 	items := []types.TransactWriteItem{
-		s.txUpdate(key(reactivationPK(r.ID), skReactivation), "SET #s = :c", "#s = :p AND expires_at > :now",
-			map[string]string{"#s": "status"},
-			map[string]types.AttributeValue{":c": str(string(domain.ReactivationCancelled)), ":p": str(string(domain.ReactivationPending)), ":now": unix(s.clock.Now())}),
+		s.txUpdate(key(reactivationPK(r.ID), skReactivation), "SET #s = :c",
+			"#s = :p AND expires_at > :now AND "+emailHashIs(r.EmailCodeHash, values), map[string]string{"#s": "status"}, values),
 		// Cleared by SET to "" rather than REMOVE: minidyn ignores REMOVE
 		// (docs/table.md, minidyn gaps), and "" reads back as "none".
 		s.txUpdate(key(adminPK(r.AdminID), skAdmin), "SET pending_reactivation_id = :none", "pending_reactivation_id = :id", nil,
@@ -197,37 +193,14 @@ func (s *Store) GetActivationTarget(ctx context.Context, hash string) (*Activati
 		return nil, err
 	}
 	t := &ActivationTarget{Code: *c}
-	keys := []map[string]types.AttributeValue{
+	got := 0
+	err = s.batchGet(ctx, []map[string]types.AttributeValue{
 		key(reactivationPK(c.ReactivationID), skReactivation),
 		key(adminPK(c.AdminID), skAdmin),
 		key(accountPK(c.AccountID), skAccount),
-	}
-	got := 0
-	for len(keys) > 0 {
-		res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
-			s.table: {Keys: keys, ConsistentRead: aws.Bool(true)},
-		}})
-		if err != nil {
-			return nil, fmt.Errorf("dynamo: get activation target: %w", err)
-		}
-		for _, m := range res.Responses[s.table] {
-			var dst any
-			switch m[attrType].(*types.AttributeValueMemberS).Value {
-			case typeReactivation:
-				dst = &t.Reactivation
-			case typeAdmin:
-				dst = &t.Admin
-			case typeAccount:
-				dst = &t.Account
-			default:
-				continue
-			}
-			if err := attributevalue.UnmarshalMap(m, dst); err != nil {
-				return nil, fmt.Errorf("dynamo: unmarshal activation target: %w", err)
-			}
-			got++
-		}
-		keys = res.UnprocessedKeys[s.table].Keys
+	}, byType(map[string]any{typeReactivation: &t.Reactivation, typeAdmin: &t.Admin, typeAccount: &t.Account}, &got))
+	if err != nil {
+		return nil, err
 	}
 	if got != 3 || t.Reactivation.EffectiveStatus(s.clock.Now()) != domain.ReactivationPending {
 		return nil, domain.NewError(domain.CodeUnknownActivation)
@@ -245,8 +218,9 @@ type Redemption struct {
 // Redeem binds a new credential to the admin in one transaction, so that
 // a code is single use even under concurrency (DESIGN.md §5):
 //  1. the code, still pending and unexpired → activated (condition);
-//  2. the reactivation, still pending → activated (condition), so two
-//     different codes of one reactivation cannot both win;
+//  2. the reactivation, still pending with the email code read →
+//     activated (condition), so two different codes of one reactivation
+//     cannot both win, and a code emailed meanwhile is not left usable;
 //  3. the new credential (must not exist);
 //  4. the admin: active credential switched, pending reactivation cleared,
 //     on condition that the active credential is still the one read, so a
@@ -276,12 +250,13 @@ func (s *Store) Redeem(ctx context.Context, red Redemption) error {
 		adminCond = "active_credential_id = :old"
 		adminValues[":old"] = str(old)
 	}
+	reactValues := map[string]types.AttributeValue{":a": activated, ":p": pending, ":at": str(now.UTC().Format(time.RFC3339Nano)), ":cred": str(cred.ID)}
 	items := []types.TransactWriteItem{
 		s.txUpdate(key(codePK(t.Code.Hash), skCode), "SET #s = :a", "#s = :p AND expires_at > :now", statusName,
 			map[string]types.AttributeValue{":a": activated, ":p": pending, ":now": unix(now)}),
 		s.txUpdate(key(reactivationPK(t.Reactivation.ID), skReactivation),
-			"SET #s = :a, activated_at = :at, credential_id = :cred", "#s = :p", statusName,
-			map[string]types.AttributeValue{":a": activated, ":p": pending, ":at": str(now.UTC().Format(time.RFC3339Nano)), ":cred": str(cred.ID)}),
+			"SET #s = :a, activated_at = :at, credential_id = :cred", "#s = :p AND "+emailHashIs(t.Reactivation.EmailCodeHash, reactValues),
+			statusName, reactValues),
 		s.txPut(credItem, "attribute_not_exists(PK)"),
 		s.txUpdate(key(adminPK(t.Admin.ID), skAdmin),
 			"SET active_credential_id = :cred, pending_reactivation_id = :none", adminCond, nil, adminValues),
@@ -311,32 +286,11 @@ func (s *Store) Redeem(ctx context.Context, red Redemption) error {
 // domain.ErrNotFound. Revoked credentials are returned too; callers check
 // the status. One round trip.
 func (s *Store) GetCredential(ctx context.Context, id string) (*domain.Credential, error) {
-	var c domain.Credential
-	found, err := s.get(ctx, credentialPK(id), skCredential, &c)
-	if err != nil {
-		return nil, err
-	}
-	if !found {
-		return nil, domain.NewError(domain.CodeNotFound)
-	}
-	return &c, nil
+	return getOne[domain.Credential](ctx, s, credentialPK(id), skCredential)
 }
 
 // ListCredentials returns an admin's credentials, oldest first. One round
 // trip per page.
 func (s *Store) ListCredentials(ctx context.Context, adminID string) ([]domain.Credential, error) {
-	var out []domain.Credential
-	err := s.queryAll(ctx, &dynamodb.QueryInput{
-		TableName: &s.table, IndexName: aws.String(indexGSI1),
-		KeyConditionExpression:    aws.String("GSI1PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(adminCredsGSI1PK(adminID))},
-	}, func(m map[string]types.AttributeValue) error {
-		var c domain.Credential
-		if err := attributevalue.UnmarshalMap(m, &c); err != nil {
-			return err
-		}
-		out = append(out, c)
-		return nil
-	})
-	return out, err
+	return queryGSI1[domain.Credential](ctx, s, adminCredsGSI1PK(adminID))
 }

@@ -119,6 +119,68 @@ func (s *Store) get(ctx context.Context, pk, sk string, out any) (found bool, er
 	return true, nil
 }
 
+// getOne reads one item strongly consistently into a new T, or returns
+// domain.ErrNotFound when it does not exist.
+func getOne[T any](ctx context.Context, s *Store, pk, sk string) (*T, error) {
+	var v T
+	found, err := s.get(ctx, pk, sk, &v)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, domain.NewError(domain.CodeNotFound)
+	}
+	return &v, nil
+}
+
+// batchGetMax is DynamoDB's limit of keys per BatchGetItem call.
+const batchGetMax = 100
+
+// batchGet reads items by key with strongly consistent BatchGetItem calls,
+// batchGetMax keys per call and again for the keys DynamoDB left
+// unprocessed, and hands each item found to fn; missing items are
+// skipped. One round trip per batchGetMax keys, more only for unprocessed
+// keys.
+func (s *Store) batchGet(ctx context.Context, keys []map[string]types.AttributeValue, fn func(map[string]types.AttributeValue) error) error {
+	for len(keys) > 0 {
+		n := min(len(keys), batchGetMax)
+		batch := keys[:n]
+		keys = keys[n:]
+		for len(batch) > 0 {
+			res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
+				s.table: {Keys: batch, ConsistentRead: aws.Bool(true)},
+			}})
+			if err != nil {
+				return fmt.Errorf("dynamo: batch get: %w", err)
+			}
+			for _, m := range res.Responses[s.table] {
+				if err := fn(m); err != nil {
+					return fmt.Errorf("dynamo: unmarshal batch item: %w", err)
+				}
+			}
+			batch = res.UnprocessedKeys[s.table].Keys
+		}
+	}
+	return nil
+}
+
+// byType returns a batchGet callback that unmarshals each item into the
+// destination named by its type attribute, skipping items of other types,
+// and counts the items it placed.
+func byType(dst map[string]any, got *int) func(map[string]types.AttributeValue) error {
+	return func(m map[string]types.AttributeValue) error {
+		t, _ := m[attrType].(*types.AttributeValueMemberS)
+		if t == nil || dst[t.Value] == nil {
+			return nil
+		}
+		if err := attributevalue.UnmarshalMap(m, dst[t.Value]); err != nil {
+			return err
+		}
+		*got++
+		return nil
+	}
+}
+
 // putNew writes an item that must not exist yet.
 func (s *Store) putNew(ctx context.Context, m map[string]types.AttributeValue) error {
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
@@ -192,18 +254,15 @@ func (s *Store) txUpdate(k map[string]types.AttributeValue, update, cond string,
 	return types.TransactWriteItem{Update: u}
 }
 
+// update is a single UpdateItem of the same form as txUpdate, returning
+// the item as it is after the update.
 func (s *Store) update(ctx context.Context, k map[string]types.AttributeValue, update, cond string, names map[string]string, values map[string]types.AttributeValue) (map[string]types.AttributeValue, error) {
-	in := &dynamodb.UpdateItemInput{TableName: &s.table, Key: k, UpdateExpression: aws.String(update), ReturnValues: types.ReturnValueAllNew}
-	if cond != "" {
-		in.ConditionExpression = aws.String(cond)
-	}
-	if len(names) > 0 {
-		in.ExpressionAttributeNames = names
-	}
-	if len(values) > 0 {
-		in.ExpressionAttributeValues = values
-	}
-	out, err := s.db.UpdateItem(ctx, in)
+	u := s.txUpdate(k, update, cond, names, values).Update
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression, ConditionExpression: u.ConditionExpression,
+		ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues,
+		ReturnValues: types.ReturnValueAllNew,
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -379,3 +379,29 @@ func TestAuditPaging(t *testing.T) {
 		t.Fatalf("bad cursor: %v", err)
 	}
 }
+
+// TestFailuresNeverLockADisabledAdmin: failed attempts of an admin who was
+// disabled meanwhile must not turn it into a locked one, which an Owner's
+// reset-lockout would make active again.
+func TestFailuresNeverLockADisabledAdmin(t *testing.T) {
+	f := newFixture(t)
+	admin := f.seedAdmin(t, "a1", "a1@acme.example")
+	if err := f.store.SetAdminStatus(f.ctx, admin.ID, domain.AdminDisabled); err != nil {
+		t.Fatal(err)
+	}
+	for range domain.LockoutThreshold + 1 {
+		if _, locked, err := f.store.RecordFailure(f.ctx, admin.ID); err != nil || locked {
+			t.Fatalf("failure of a disabled admin: locked=%v %v", locked, err)
+		}
+	}
+	if a, _ := f.store.GetAdmin(f.ctx, admin.ID); a.Status != domain.AdminDisabled {
+		t.Fatalf("disabled admin became %s", a.Status)
+	}
+	ev := domain.AuditEvent{ID: "r", Time: f.clock.Now(), AccountID: "acme", Action: domain.ActionLockoutReset, Outcome: domain.OutcomeSuccess}
+	if err := f.store.ResetLockout(f.ctx, admin.ID, ev); !errors.Is(err, domain.ErrConflict) {
+		t.Fatalf("reset of a disabled admin: %v", err)
+	}
+	if a, _ := f.store.GetAdmin(f.ctx, admin.ID); a.Status != domain.AdminDisabled {
+		t.Fatalf("reset made a disabled admin %s", a.Status)
+	}
+}

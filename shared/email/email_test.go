@@ -75,7 +75,7 @@ func TestEmailedLinkActivatesPhone(t *testing.T) {
 		t.Error("the HTML does not show the inline QR image")
 	}
 	wantBarcode := code + "-bG9jYWxob3N0OjM0NDM" // base64("localhost:3443") without padding
-	if got := decodeQR(t, qr.Content); got != wantBarcode || got != reactivation.Barcode(code, "localhost:3443") {
+	if got, _ := apptest.DecodeQR(t, qr.Content); got != wantBarcode || got != reactivation.Barcode(code, "localhost:3443") {
 		t.Fatalf("QR holds %q, want %q", got, wantBarcode)
 	}
 
@@ -113,14 +113,14 @@ func TestEmailedLinkActivatesPhone(t *testing.T) {
 	if !act.Reactivated || r.Status != domain.ReactivationActivated || r.CredentialID != act.PKey {
 		t.Fatalf("after activation: %+v", r)
 	}
-	expectFail(t, f.activate(code, "Android", "Pixel 9"), 404, int(domain.CodeUnknownActivation))
+	apptest.ExpectFail(t, f.activate(code, "Android", "Pixel 9"), 404, int(domain.CodeUnknownActivation))
 	if f.landing(code).Status != 404 {
 		t.Fatal("a used link must show the unknown-code page")
 	}
 
 	// The reactivation is done: another email is a clear 409.
 	token = f.SessionFor("admin@acme.example")
-	expectFail(t, f.Call(f.email, apptest.Request{Method: "POST", Path: emailPath(id), Token: token}), 409, int(domain.CodeConflict))
+	apptest.ExpectFail(t, f.Call(f.email, apptest.Request{Method: "POST", Path: emailPath(id), Token: token}), 409, int(domain.CodeConflict))
 
 	evs, _, _ := f.Deps.Store.ListAudit(f.Ctx, "acme", dynamo.AuditFilter{Action: domain.ActionReactivationEmail})
 	if len(evs) != 1 || evs[0].Outcome != domain.OutcomeSuccess || evs[0].Details["to"] != "a***n@acme.example" ||
@@ -153,7 +153,7 @@ func TestEmailLimits(t *testing.T) {
 		}
 	}
 	resp := f.Call(f.email, apptest.Request{Method: "POST", Path: emailPath(id), Token: token, Body: "{}"})
-	fe := expectFail(t, resp, 429, int(domain.CodeRateLimited))
+	fe := apptest.ExpectFail(t, resp, 429, int(domain.CodeRateLimited))
 	// Retrying this reactivation never succeeds: Retry-After is the time
 	// until it expires, 24 hours after its last email.
 	if secs, err := strconv.Atoi(resp.Headers["Retry-After"]); err != nil || secs != int(domain.EmailLinkValidity/time.Second) {
@@ -180,7 +180,7 @@ func TestEmailLimits(t *testing.T) {
 	}
 	id, _ = f.startSelf(token)
 	resp = f.Call(f.email, apptest.Request{Method: "POST", Path: emailPath(id), Token: token})
-	expectFail(t, resp, 429, int(domain.CodeRateLimited))
+	apptest.ExpectFail(t, resp, 429, int(domain.CodeRateLimited))
 	secs, err := strconv.Atoi(resp.Headers["Retry-After"])
 	if err != nil || secs <= 0 || secs > 24*3600 {
 		t.Fatalf("Retry-After %q", resp.Headers["Retry-After"])
@@ -206,20 +206,20 @@ func TestWhoMayAsk(t *testing.T) {
 	}
 
 	t.Run("another admin of the account who is not an Owner", func(t *testing.T) {
-		expectFail(t, call(f.SessionFor("helpdesk@acme.example"), emailPath(id), ""), 404, int(domain.CodeNotFound))
+		apptest.ExpectFail(t, call(f.SessionFor("helpdesk@acme.example"), emailPath(id), ""), 404, int(domain.CodeNotFound))
 	})
 	t.Run("an Owner of another account", func(t *testing.T) {
-		expectFail(t, call(f.SessionFor("msp@umbrella.example"), emailPath(id), ""), 404, int(domain.CodeNotFound))
+		apptest.ExpectFail(t, call(f.SessionFor("msp@umbrella.example"), emailPath(id), ""), 404, int(domain.CodeNotFound))
 	})
 	t.Run("unknown reactivation", func(t *testing.T) {
-		expectFail(t, call(adminToken, emailPath("0123456789abcdef0123456789abcdef"), ""), 404, int(domain.CodeNotFound))
+		apptest.ExpectFail(t, call(adminToken, emailPath("0123456789abcdef0123456789abcdef"), ""), 404, int(domain.CodeNotFound))
 	})
 	t.Run("no session", func(t *testing.T) {
-		expectFail(t, call("", emailPath(id), ""), 401, int(domain.CodeNotAuthenticated))
+		apptest.ExpectFail(t, call("", emailPath(id), ""), 401, int(domain.CodeNotAuthenticated))
 	})
 	t.Run("body other than {}", func(t *testing.T) {
-		expectFail(t, call(adminToken, emailPath(id), `{"to":"attacker@evil.example"}`), 400, int(domain.CodeInvalidParams))
-		expectFail(t, call(adminToken, emailPath(id), `[]`), 400, int(domain.CodeInvalidParams))
+		apptest.ExpectFail(t, call(adminToken, emailPath(id), `{"to":"attacker@evil.example"}`), 400, int(domain.CodeInvalidParams))
+		apptest.ExpectFail(t, call(adminToken, emailPath(id), `[]`), 400, int(domain.CodeInvalidParams))
 	})
 	if n := len(f.emails()); n != 0 {
 		t.Fatalf("%d emails sent by refused requests", n)
@@ -242,7 +242,7 @@ func TestWhoMayAsk(t *testing.T) {
 
 	t.Run("stale second factor", func(t *testing.T) {
 		f.Clock.Advance(domain.RecentAuthWindow + time.Minute)
-		expectFail(t, call(adminToken, emailPath(id), ""), 401, int(domain.CodeRecentAuthNeeded))
+		apptest.ExpectFail(t, call(adminToken, emailPath(id), ""), 401, int(domain.CodeRecentAuthNeeded))
 	})
 
 	t.Run("expired", func(t *testing.T) {
@@ -250,7 +250,7 @@ func TestWhoMayAsk(t *testing.T) {
 		// the reactivation pending for 24 hours.
 		f.sendEmail(f.email, f.SessionFor("admin@acme.example"), id)
 		f.Clock.Advance(domain.EmailLinkValidity)
-		expectFail(t, call(f.SessionFor("admin@acme.example"), emailPath(id), ""), 410, int(domain.CodeExpired))
+		apptest.ExpectFail(t, call(f.SessionFor("admin@acme.example"), emailPath(id), ""), 410, int(domain.CodeExpired))
 	})
 
 	t.Run("cancelled", func(t *testing.T) {
@@ -260,7 +260,7 @@ func TestWhoMayAsk(t *testing.T) {
 		if del.Status != 200 {
 			t.Fatalf("cancel: %d %s", del.Status, del.Body)
 		}
-		fe := expectFail(t, call(tok, emailPath(id3), ""), 409, int(domain.CodeConflict))
+		fe := apptest.ExpectFail(t, call(tok, emailPath(id3), ""), 409, int(domain.CodeConflict))
 		if !strings.Contains(fe.MessageDetail, "cancelled") {
 			t.Errorf("detail %q", fe.MessageDetail)
 		}
@@ -272,7 +272,7 @@ func TestWhoMayAsk(t *testing.T) {
 		if err := f.Deps.Store.SetActingAccount(f.Ctx, secret.Hash(tok), "umbrella-child"); err != nil {
 			t.Fatal(err)
 		}
-		expectFail(t, call(tok, emailPath(id4), ""), 403, int(domain.CodeChildAccount))
+		apptest.ExpectFail(t, call(tok, emailPath(id4), ""), 403, int(domain.CodeChildAccount))
 	})
 }
 
@@ -301,7 +301,7 @@ func TestSESDownLeavesNoUsableCode(t *testing.T) {
 	}
 
 	resp := f.Call(down, apptest.Request{Method: "POST", Path: emailPath(id), Token: token})
-	expectFail(t, resp, 503, int(domain.CodeUnavailable))
+	apptest.ExpectFail(t, resp, 503, int(domain.CodeUnavailable))
 	if len(f.emails()) != 0 {
 		t.Fatal("nothing reached SES")
 	}
@@ -311,7 +311,7 @@ func TestSESDownLeavesNoUsableCode(t *testing.T) {
 	if f.landing(lost).Status != 404 {
 		t.Fatal("the unsent code opens the landing page")
 	}
-	expectFail(t, f.activate(lost, "Android", "Pixel 9"), 404, int(domain.CodeUnknownActivation))
+	apptest.ExpectFail(t, f.activate(lost, "Android", "Pixel 9"), 404, int(domain.CodeUnknownActivation))
 	r, _ := f.Deps.Store.GetReactivation(f.Ctx, id)
 	if r.EmailCodeHash != "" || r.EmailsSent != 0 || !r.ExpiresAt.Equal(before.ExpiresAt) || r.Status != domain.ReactivationPending {
 		t.Fatalf("reactivation after a failed send: %+v, want as before %+v", r, before)
@@ -335,7 +335,7 @@ func TestSESDownLeavesNoUsableCode(t *testing.T) {
 	// A resend fails: its code is voided, the delivered link still works.
 	lost2, _ := secret.ActivationCode(rand.NewChaCha8([32]byte{8}), domain.ActivationCodeLength)
 	svc.Random = rand.NewChaCha8([32]byte{8})
-	expectFail(t, f.Call(down, apptest.Request{Method: "POST", Path: emailPath(id), Token: token}), 503, int(domain.CodeUnavailable))
+	apptest.ExpectFail(t, f.Call(down, apptest.Request{Method: "POST", Path: emailPath(id), Token: token}), 503, int(domain.CodeUnavailable))
 	if f.landing(lost2).Status != 404 || f.landing(delivered).Status != 200 {
 		t.Fatal("after a failed resend the delivered link works and the unsent one does not")
 	}
@@ -381,7 +381,7 @@ func TestSESRefusals(t *testing.T) {
 		if tt.status == 500 {
 			want = int(domain.CodeInternal)
 		}
-		expectFail(t, resp, tt.status, want)
+		apptest.ExpectFail(t, resp, tt.status, want)
 		if _, err := f.Deps.Store.GetActivationCode(f.Ctx, secret.Hash(lost)); !errors.Is(err, domain.ErrUnknownActivation) {
 			t.Fatalf("%s: the unsent code is usable", tt.code)
 		}

@@ -1,29 +1,20 @@
 package email_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"image/png"
 	"net"
-	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
-	"github.com/makiuchi-d/gozxing"
-	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 
 	"push-reactivation/shared/apigw"
 	"push-reactivation/shared/apptest"
 	"push-reactivation/shared/device"
-	"push-reactivation/shared/devicesig"
 	"push-reactivation/shared/email"
 	"push-reactivation/shared/reactivation"
 	"push-reactivation/shared/sesmail"
@@ -41,7 +32,7 @@ type fixture struct {
 	device *apigw.Router // landing page and activation (with notices)
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	srv := sestest.StartT(t)
 	// Before apptest.New builds the SDK clients.
@@ -54,17 +45,8 @@ func newFixture(t *testing.T) *fixture {
 // startSelf starts a reactivation of the caller's own Duo Push.
 func (f *fixture) startSelf(token string) (id, qrCode string) {
 	f.T.Helper()
-	resp := f.Call(f.react, apptest.Request{Method: "POST", Path: "/v1/profile/duo-push/reactivation", Token: token, JSON: map[string]any{}})
-	var st struct {
-		ID      string `json:"reactivation_id"`
-		Barcode string `json:"barcode"`
-	}
-	if resp.Status != 201 {
-		f.T.Fatalf("start reactivation: %d %s", resp.Status, resp.Body)
-	}
-	resp.OK(f.T, &st)
-	code, _, _ := strings.Cut(st.Barcode, "-")
-	return st.ID, code
+	st := f.StartReactivation(f.react, token, apptest.SelfReactivationPath, nil)
+	return st.ReactivationID, st.Code()
 }
 
 // sent is the 202 answer.
@@ -86,18 +68,6 @@ func (f *fixture) sendEmail(router *apigw.Router, token, id string) sent {
 	var s sent
 	resp.OK(f.T, &s)
 	return s
-}
-
-func expectFail(t *testing.T, resp *apptest.Response, status, code int) apigw.FailEnvelope {
-	t.Helper()
-	if resp.Status != status {
-		t.Fatalf("status %d, want %d: %s", resp.Status, status, resp.Body)
-	}
-	fe := resp.Fail(t)
-	if fe.Code != code {
-		t.Fatalf("code %d, want %d: %s", fe.Code, code, resp.Body)
-	}
-	return fe
 }
 
 // emails returns what aws-ses-v2-local has accepted so far.
@@ -132,45 +102,16 @@ func linkCode(t *testing.T, e sestest.Email) string {
 	return m[1]
 }
 
-// decodeQR reads a PNG QR code with an independent decoder (gozxing).
-func decodeQR(t *testing.T, pngBytes []byte) string {
-	t.Helper()
-	img, err := png.Decode(bytes.NewReader(pngBytes))
-	if err != nil {
-		t.Fatalf("inline image is not a PNG: %v", err)
-	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := zxqr.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		t.Fatalf("inline image is not a readable QR code: %v", err)
-	}
-	return res.GetText()
-}
-
 // landing opens the emailed link's page.
 func (f *fixture) landing(code string) *apptest.Response {
 	f.T.Helper()
 	return f.Call(f.device, apptest.Request{Method: "GET", Path: "/activate/" + code})
 }
 
-var deviceKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return k
-})
-
 // activate redeems a code the way a phone does.
 func (f *fixture) activate(code, platform, model string) *apptest.Response {
 	f.T.Helper()
-	form := url.Values{"pkpush": {"rsa-sha512"}, "pubkey": {devicesig.MarshalPublicKeyPEM(&deviceKey().PublicKey)},
-		"platform": {platform}, "model": {model}, "app_version": {"4.80.0"}}
-	return f.Call(f.device, apptest.Request{Method: "POST", Path: "/push/v2/activation/" + code, Body: form.Encode(),
-		Headers: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}})
+	return f.Activate(f.device, code, platform, model)
 }
 
 // closedEndpoint is a URL on which nothing listens: SES "down".

@@ -1,92 +1,45 @@
 package login_test
 
 import (
-	"context"
 	"net/http"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"push-reactivation/infra/smsvoicelocal"
 	"push-reactivation/shared/apptest"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
+	"push-reactivation/shared/dynamo/dynamotest"
 	"push-reactivation/shared/hotp"
 	"push-reactivation/shared/login"
-	"push-reactivation/shared/session"
 )
 
-// countingDB counts DynamoDB round trips of the real client.
-type countingDB struct {
-	dynamo.API
-	n atomic.Int64
-}
-
-func (c *countingDB) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
-	c.n.Add(1)
-	return c.API.GetItem(ctx, in, o...)
-}
-
-func (c *countingDB) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
-	c.n.Add(1)
-	return c.API.PutItem(ctx, in, o...)
-}
-
-func (c *countingDB) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
-	c.n.Add(1)
-	return c.API.UpdateItem(ctx, in, o...)
-}
-
-func (c *countingDB) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
-	c.n.Add(1)
-	return c.API.DeleteItem(ctx, in, o...)
-}
-
-func (c *countingDB) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
-	c.n.Add(1)
-	return c.API.Query(ctx, in, o...)
-}
-
-func (c *countingDB) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
-	c.n.Add(1)
-	return c.API.BatchGetItem(ctx, in, o...)
-}
-
-func (c *countingDB) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
-	c.n.Add(1)
-	return c.API.TransactWriteItems(ctx, in, o...)
-}
-
-// countingFixture is a fixture whose router goes through a countingDB.
-func countingFixture(b *testing.B) (*fixture, *countingDB) {
+// countingFixture is a fixture whose router goes through a counting store.
+func countingFixture(b *testing.B) (*fixture, *dynamotest.CountingAPI) {
 	env := apptest.New(b)
-	db := &countingDB{API: env.Deps.AWS.DynamoDB}
-	d := *env.Deps
-	d.Store = dynamo.New(db, d.Config.TableName, env.Clock)
-	d.Sessions = &session.Service{Store: d.Store, Clock: env.Clock}
-	return &fixture{t: b, env: env, r: login.NewRouter(&d)}, db
+	d, db := env.CountingDeps()
+	return &fixture{t: b, env: env, r: login.NewRouter(d)}, db
 }
+
+// BenchmarkBaseline is the unit the login figures are read against.
+func BenchmarkBaseline(b *testing.B) { apptest.BenchBaseline(b) }
 
 // steps measures the round trips of each step of a flow.
 type steps struct {
-	db    *countingDB
+	db    *dynamotest.CountingAPI
 	names []string
 	total map[string]int64
 	iters int64
 }
 
 func (s *steps) do(name string, fn func()) {
-	before := s.db.n.Load()
-	fn()
+	n := s.db.Measure(fn)
 	if s.total == nil {
 		s.total = map[string]int64{}
 	}
 	if _, ok := s.total[name]; !ok {
 		s.names = append(s.names, name)
 	}
-	s.total[name] += s.db.n.Load() - before
+	s.total[name] += n
 }
 
 func (s *steps) report(b *testing.B) {

@@ -30,6 +30,12 @@ func (s *Service) load(ctx context.Context, txid string) (*attempt, error) {
 	if err := live(tx); err != nil {
 		return nil, err
 	}
+	return s.attemptOf(ctx, tx)
+}
+
+// attemptOf reads the admin (who must be active) and account of a login
+// transaction. One round trip.
+func (s *Service) attemptOf(ctx context.Context, tx *domain.LoginTx) (*attempt, error) {
 	admin, account, err := s.Store.GetLoginAdmin(ctx, tx.AdminID, tx.AccountID)
 	if errors.Is(err, domain.ErrNotFound) {
 		return nil, domain.NewError(domain.CodeNotAuthenticated)

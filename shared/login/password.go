@@ -10,7 +10,6 @@ import (
 
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/secret"
-	"push-reactivation/shared/smsvoice"
 )
 
 // Bounds of the password step's input; anything outside is 40002.
@@ -160,11 +159,11 @@ func availableFactors(admin *domain.Admin, account *domain.Account, cred *domain
 		switch f {
 		case domain.FactorSMS:
 			if admin.Phone != "" {
-				out = append(out, FactorOption{f, "SMS passcode to " + smsvoice.MaskPhone(admin.Phone)})
+				out = append(out, FactorOption{f, "SMS passcode to " + domain.MaskPhone(admin.Phone)})
 			}
 		case domain.FactorPhone:
 			if admin.Phone != "" {
-				out = append(out, FactorOption{f, "Phone call to " + smsvoice.MaskPhone(admin.Phone)})
+				out = append(out, FactorOption{f, "Phone call to " + domain.MaskPhone(admin.Phone)})
 			}
 		case domain.FactorPush:
 			if cred != nil {

@@ -62,21 +62,10 @@ func (s *Service) Status(ctx context.Context, txid string, c Client) (*PushStatu
 // wins; the others see the login completed and answer approved without a
 // token.
 func (s *Service) pickUp(ctx context.Context, tx *domain.LoginTx, c Client) (*PushStatus, error) {
-	admin, account, err := s.Store.GetLoginAdmin(ctx, tx.AdminID, tx.AccountID)
-	if errors.Is(err, domain.ErrNotFound) {
-		return nil, domain.NewError(domain.CodeNotAuthenticated)
-	}
+	a, err := s.attemptOf(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
-	switch admin.Status {
-	case domain.AdminActive:
-	case domain.AdminLocked:
-		return nil, domain.NewError(domain.CodeLocked)
-	default:
-		return nil, domain.NewError(domain.CodeNotAuthenticated)
-	}
-	a := &attempt{tx: tx, admin: admin, account: account}
 	auth, err := s.complete(ctx, a, dynamo.LoginCompletion{From: domain.LoginApproved, PushID: tx.PushID, Factor: domain.FactorPush}, c)
 	if errors.Is(err, dynamo.ErrLoginChanged) {
 		now, gerr := s.Store.GetLogin(ctx, tx.ID)

@@ -2,12 +2,9 @@ package notify_test
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"errors"
 	"log/slog"
 	"net"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +12,6 @@ import (
 	"push-reactivation/shared/apigw"
 	"push-reactivation/shared/apptest"
 	"push-reactivation/shared/device"
-	"push-reactivation/shared/devicesig"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/notify"
@@ -44,30 +40,14 @@ func newFixture(t *testing.T, sesEndpoint string) *fixture {
 // and returns the code in the answer's barcode.
 func (f *fixture) ownerStarts() (reactivationID, code string) {
 	f.T.Helper()
-	resp := f.Call(f.owner, apptest.Request{Method: "POST", Path: "/v1/admins/acme-admin/duo-push/reactivation",
-		Token: f.SessionFor("owner@acme.example"), JSON: map[string]any{}})
-	if resp.Status != 201 {
-		f.T.Fatalf("owner start: %d %s", resp.Status, resp.Body)
-	}
-	var st struct {
-		ID      string `json:"reactivation_id"`
-		Barcode string `json:"barcode"`
-	}
-	resp.OK(f.T, &st)
-	code, _, _ = strings.Cut(st.Barcode, "-")
-	return st.ID, code
+	st := f.StartReactivation(f.owner, f.SessionFor("owner@acme.example"), apptest.OwnerReactivationPath("acme-admin"), nil)
+	return st.ReactivationID, st.Code()
 }
 
 // activate redeems a code the way a phone does.
 func (f *fixture) activate(code, platform, model string) *apptest.Response {
 	f.T.Helper()
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		f.T.Fatal(err)
-	}
-	form := url.Values{"pubkey": {devicesig.MarshalPublicKeyPEM(&k.PublicKey)}, "platform": {platform}, "model": {model}}
-	return f.Call(f.device, apptest.Request{Method: "POST", Path: "/push/v2/activation/" + code, Body: form.Encode(),
-		Headers: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}})
+	return f.Activate(f.device, code, platform, model)
 }
 
 func (f *fixture) notices() []domain.AuditEvent {

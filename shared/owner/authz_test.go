@@ -41,9 +41,7 @@ func (m *matrix) principal(id string) *domain.Principal {
 	if err != nil {
 		m.T.Fatal(err)
 	}
-	now := m.Clock.Now()
-	return &domain.Principal{Admin: *a, Session: domain.Session{AdminID: a.ID, HomeAccountID: a.AccountID, ActingAccountID: a.AccountID,
-		Factor: domain.FactorSMS, AuthenticatedAt: now, LastSeenAt: now, AbsoluteExpiresAt: now.Add(domain.SessionAbsoluteTimeout)}}
+	return m.Principal(a)
 }
 
 // startFor starts a reactivation of target's push as actor and returns its id.

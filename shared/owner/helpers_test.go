@@ -3,7 +3,6 @@ package owner_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -53,7 +52,7 @@ type fixture struct {
 	admins  int // admins created, for distinct phone numbers
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	env := apptest.New(t)
 	svc := reactivation.NewService(env.Deps)
 	n := &notices{}
@@ -110,28 +109,10 @@ func (f *fixture) smsPasscode(txid, phone string) string {
 	return ""
 }
 
-// started is the answer to a reactivation POST.
-type started struct {
-	ReactivationID string    `json:"reactivation_id"`
-	Status         string    `json:"status"`
-	Barcode        string    `json:"barcode"`
-	BarcodePNG     string    `json:"barcode_png"`
-	ActivationURL  string    `json:"activation_url"`
-	ExpiresAt      time.Time `json:"expires_at"`
-}
-
-func (s started) code() string { c, _, _ := strings.Cut(s.Barcode, "-"); return c }
-
 // ownerStart starts a reactivation of adminID as the token's Owner, expecting 201.
-func (f *fixture) ownerStart(token, adminID string) started {
+func (f *fixture) ownerStart(token, adminID string) apptest.Started {
 	f.T.Helper()
-	resp := f.Call(f.owner, apptest.Request{Method: "POST", Path: "/v1/admins/" + adminID + "/duo-push/reactivation", Token: token, JSON: map[string]any{}})
-	if resp.Status != 201 {
-		f.T.Fatalf("owner start for %s: %d %s", adminID, resp.Status, resp.Body)
-	}
-	var s started
-	resp.OK(f.T, &s)
-	return s
+	return f.StartReactivation(f.owner, token, apptest.OwnerReactivationPath(adminID), nil)
 }
 
 type auditEvent struct {
@@ -161,29 +142,8 @@ func (f *fixture) adminLog(token, query string) logPage {
 	return p
 }
 
-func expectFail(t *testing.T, resp *apptest.Response, status, code int) {
-	t.Helper()
-	if resp.Status != status {
-		t.Fatalf("status %d, want %d: %s", resp.Status, status, resp.Body)
-	}
-	if got := resp.Fail(t); got.Code != code {
-		t.Fatalf("code %d, want %d: %s", got.Code, code, resp.Body)
-	}
-}
-
 // redeem binds a new credential with the code at store level, the way the
-// device API does (see shared/dynamo/store_test.go).
+// device API does.
 func (f *fixture) redeem(code, credID string) (*dynamo.ActivationTarget, error) {
-	target, err := f.Deps.Store.GetActivationTarget(f.Ctx, secret.Hash(code))
-	if err != nil {
-		return nil, err
-	}
-	now := f.Clock.Now()
-	return target, f.Deps.Store.Redeem(f.Ctx, dynamo.Redemption{
-		Target: target,
-		Credential: domain.Credential{ID: credID, AKey: "A" + credID, AdminID: target.Admin.ID, AccountID: target.Admin.AccountID,
-			Model: "iPhone 16", Platform: "iOS", Status: domain.CredentialActive, CreatedAt: now, ActivatedAt: now, ReactivationID: target.Reactivation.ID},
-		Audit: domain.AuditEvent{ID: credID, Time: now, AccountID: target.Admin.AccountID, TargetID: target.Admin.ID,
-			Action: domain.ActionReactivationActivate, Outcome: domain.OutcomeSuccess},
-	})
+	return f.Redeem(code, credID, "iOS", "iPhone 16")
 }

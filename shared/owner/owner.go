@@ -80,6 +80,17 @@ func (h *handlers) target(ctx context.Context, r *apigw.Request, acct *domain.Ac
 	return a, nil
 }
 
+// accountAndTarget is account, then target: the account the Owner manages
+// and the admin of it the path names.
+func (h *handlers) accountAndTarget(ctx context.Context, r *apigw.Request) (*domain.Account, *domain.Admin, error) {
+	acct, err := h.account(ctx, r)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := h.target(ctx, r, acct)
+	return acct, a, err
+}
+
 // AdminSummary is one row of the Administrators tab.
 type AdminSummary struct {
 	AdminID    string             `json:"admin_id"`
@@ -127,11 +138,7 @@ func (h *handlers) listAdmins(ctx context.Context, r *apigw.Request) (*apigw.Res
 // getAdmin answers one admin with its Secondary Authentication section and
 // its status (so the panel can offer to clear a lockout).
 func (h *handlers) getAdmin(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
-	acct, err := h.account(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	a, err := h.target(ctx, r, acct)
+	acct, a, err := h.accountAndTarget(ctx, r)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +171,8 @@ func (h *handlers) startReactivation(ctx context.Context, r *apigw.Request) (*ap
 	if err := r.DecodeJSON(&body); err != nil {
 		return nil, err
 	}
-	st, err := h.svc.Start(ctx, reactivation.StartRequest{Actor: r.Principal, Target: a, ValidSecs: body.ValidSecs, IP: r.IP(), UserAgent: r.UserAgent()})
+	st, err := h.svc.Start(ctx, reactivation.StartRequest{Actor: r.Principal, Target: a, Acting: acct, ValidSecs: body.ValidSecs,
+		IP: r.IP(), UserAgent: r.UserAgent()})
 	if err != nil {
 		return nil, err
 	}
@@ -174,14 +182,15 @@ func (h *handlers) startReactivation(ctx context.Context, r *apigw.Request) (*ap
 // resetLockout unlocks the named admin and clears its failure count, with
 // the audit event in the same transaction. A disabled admin stays
 // disabled (40901). Clearing an admin who is not locked is harmless and
-// answers the same.
+// answers the same. The body is empty or {}: like every body, unknown
+// fields are refused (DESIGN.md §4).
 func (h *handlers) resetLockout(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
-	acct, err := h.account(ctx, r)
+	_, a, err := h.accountAndTarget(ctx, r)
 	if err != nil {
 		return nil, err
 	}
-	a, err := h.target(ctx, r, acct)
-	if err != nil {
+	var body struct{}
+	if err := r.DecodeJSON(&body); err != nil {
 		return nil, err
 	}
 	id, err := secret.ID(h.d.Random)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"push-reactivation/shared/apptest"
+	"push-reactivation/shared/device"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/profile"
 	"push-reactivation/shared/secret"
@@ -57,7 +58,7 @@ func TestListAdminsShowsPushStatus(t *testing.T) {
 	if got := f.listAdmins(token)["acme-admin"].PushStatus; got != "pending_reactivation" {
 		t.Fatalf("while pending: %s", got)
 	}
-	if _, err := f.redeem(s.code(), "cred-admin"); err != nil {
+	if _, err := f.redeem(s.Code(), "cred-admin"); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := f.Deps.Store.RecordFailure(f.Ctx, "acme-admin"); err != nil {
@@ -76,7 +77,7 @@ func TestGetAdminShowsSecondaryAuth(t *testing.T) {
 	f := newFixture(t)
 	token := f.SessionFor("owner@acme.example")
 	s := f.ownerStart(token, "acme-admin")
-	if _, err := f.redeem(s.code(), "cred-admin"); err != nil {
+	if _, err := f.redeem(s.Code(), "cred-admin"); err != nil {
 		t.Fatal(err)
 	}
 	resp := f.Call(f.owner, apptest.Request{Method: "GET", Path: "/v1/admins/acme-admin", Token: token})
@@ -90,7 +91,7 @@ func TestGetAdminShowsSecondaryAuth(t *testing.T) {
 	if string(b) != want {
 		t.Fatalf("admin view\n got %s\nwant %s", b, want)
 	}
-	expectFail(t, f.Call(f.owner, apptest.Request{Method: "GET", Path: "/v1/admins/nobody", Token: token}), 404, 40401)
+	apptest.ExpectFail(t, f.Call(f.owner, apptest.Request{Method: "GET", Path: "/v1/admins/nobody", Token: token}), 404, 40401)
 }
 
 // TestOwnerReactivationActivatesTarget: the QR an Owner is shown binds the
@@ -100,14 +101,14 @@ func TestOwnerReactivationActivatesTarget(t *testing.T) {
 	f := newFixture(t)
 	ownerToken := f.SessionFor("owner@acme.example")
 	s := f.ownerStart(ownerToken, "acme-admin")
-	if s.Status != "pending" || !strings.HasPrefix(s.ActivationURL, "https://"+apptest.APIHost+"/activate/") || len(s.code()) != domain.ActivationCodeLength || s.BarcodePNG == "" {
+	if s.Status != "pending" || !strings.HasPrefix(s.ActivationURL, "https://"+apptest.APIHost+"/activate/") || len(s.Code()) != domain.ActivationCodeLength || s.BarcodePNG == "" {
 		t.Fatalf("answer %+v", s)
 	}
 	r, err := f.Deps.Store.GetReactivation(f.Ctx, s.ReactivationID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.AdminID != "acme-admin" || r.InitiatedBy != "acme-owner" || r.QRCodeHash != secret.Hash(s.code()) {
+	if r.AdminID != "acme-admin" || r.InitiatedBy != "acme-owner" || r.QRCodeHash != secret.Hash(s.Code()) {
 		t.Fatalf("stored %+v", r)
 	}
 
@@ -117,7 +118,7 @@ func TestOwnerReactivationActivatesTarget(t *testing.T) {
 		t.Fatalf("target reading it: %d %s", resp.Status, resp.Body)
 	}
 
-	target, err := f.redeem(s.code(), "cred-new")
+	target, err := f.redeem(s.Code(), "cred-new")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +144,7 @@ func TestOwnerReactivationActivatesTarget(t *testing.T) {
 	if ev.ActorID != "acme-owner" || ev.TargetID != "acme-admin" || ev.Details["initiated_by"] != "owner" || ev.Details["reactivation_id"] != s.ReactivationID {
 		t.Fatalf("log event %+v", ev)
 	}
-	if strings.Contains(f.Logs.String(), s.code()) {
+	if strings.Contains(f.Logs.String(), s.Code()) {
 		t.Fatal("logs hold the code")
 	}
 
@@ -157,7 +158,7 @@ func TestOwnerReactivationActivatesTarget(t *testing.T) {
 func TestOwnerMayTargetThemselves(t *testing.T) {
 	f := newFixture(t)
 	s := f.ownerStart(f.SessionFor("owner@acme.example"), "acme-owner")
-	if _, err := f.redeem(s.code(), "cred-owner"); err != nil {
+	if _, err := f.redeem(s.Code(), "cred-owner"); err != nil {
 		t.Fatal(err)
 	}
 	if o := f.Admin("owner@acme.example"); o.ActiveCredentialID != "cred-owner" {
@@ -172,14 +173,14 @@ func TestOwnerReactivationRules(t *testing.T) {
 	f := newFixture(t)
 	token := f.SessionFor("owner@acme.example")
 	path := "/v1/admins/acme-admin/duo-push/reactivation"
-	expectFail(t, f.Call(f.owner, apptest.Request{Method: "POST", Path: path, Token: token, JSON: map[string]any{"valid_secs": 59}}), 400, 40002)
-	expectFail(t, f.Call(f.owner, apptest.Request{Method: "POST", Path: path, Token: token, JSON: map[string]any{"valid_secs": "x"}}), 400, 40002)
+	apptest.ExpectFail(t, f.Call(f.owner, apptest.Request{Method: "POST", Path: path, Token: token, JSON: map[string]any{"valid_secs": 59}}), 400, 40002)
+	apptest.ExpectFail(t, f.Call(f.owner, apptest.Request{Method: "POST", Path: path, Token: token, JSON: map[string]any{"valid_secs": "x"}}), 400, 40002)
 
 	f.createAdmin("acme-disabled", "acme", "disabled@acme.example", domain.RoleReadOnly)
 	if err := f.Deps.Store.SetAdminStatus(f.Ctx, "acme-disabled", domain.AdminDisabled); err != nil {
 		t.Fatal(err)
 	}
-	expectFail(t, f.Call(f.owner, apptest.Request{Method: "POST", Path: "/v1/admins/acme-disabled/duo-push/reactivation", Token: token, JSON: map[string]any{}}), 409, 40901)
+	apptest.ExpectFail(t, f.Call(f.owner, apptest.Request{Method: "POST", Path: "/v1/admins/acme-disabled/duo-push/reactivation", Token: token, JSON: map[string]any{}}), 409, 40901)
 
 	// The same per-admin limit as self-service, counted on the target.
 	adminToken := f.SessionFor("admin@acme.example")
@@ -188,10 +189,10 @@ func TestOwnerReactivationRules(t *testing.T) {
 			t.Fatalf("self start: %d %s", resp.Status, resp.Body)
 		}
 	}
-	expectFail(t, f.Call(f.owner, apptest.Request{Method: "POST", Path: path, Token: token, JSON: map[string]any{}}), 429, 42901)
+	apptest.ExpectFail(t, f.Call(f.owner, apptest.Request{Method: "POST", Path: path, Token: token, JSON: map[string]any{}}), 429, 42901)
 
 	f.Clock.Advance(16 * time.Minute)
-	expectFail(t, f.Call(f.owner, apptest.Request{Method: "POST", Path: "/v1/admins/acme-helpdesk/duo-push/reactivation", Token: token, JSON: map[string]any{}}), 401, 40103)
+	apptest.ExpectFail(t, f.Call(f.owner, apptest.Request{Method: "POST", Path: "/v1/admins/acme-helpdesk/duo-push/reactivation", Token: token, JSON: map[string]any{}}), 401, 40103)
 	if a := f.Admin("helpdesk@acme.example"); a.PendingReactivationID != "" {
 		t.Fatal("refused request created a reactivation")
 	}
@@ -216,8 +217,8 @@ func TestResetLockoutLetsAdminLogInAgain(t *testing.T) {
 	if a := f.Admin("admin@acme.example"); a.Status != domain.AdminLocked {
 		t.Fatalf("after %d failures: %s", domain.LockoutThreshold, a.Status)
 	}
-	expectFail(t, f.Call(f.self, apptest.Request{Method: "GET", Path: "/v1/profile", Token: adminToken}), 401, 40101)
-	expectFail(t, f.passwordStep("admin@acme.example"), 423, 42301)
+	apptest.ExpectFail(t, f.Call(f.self, apptest.Request{Method: "GET", Path: "/v1/profile", Token: adminToken}), 401, 40101)
+	apptest.ExpectFail(t, f.passwordStep("admin@acme.example"), 423, 42301)
 
 	ownerToken := f.SessionFor("owner@acme.example")
 	if got := f.listAdmins(ownerToken)["acme-admin"].Status; got != "locked" {
@@ -258,7 +259,7 @@ func TestResetLockoutLetsAdminLogInAgain(t *testing.T) {
 	if err := f.Deps.Store.SetAdminStatus(f.Ctx, "acme-helpdesk", domain.AdminDisabled); err != nil {
 		t.Fatal(err)
 	}
-	expectFail(t, f.Call(f.owner, apptest.Request{Method: "POST", Path: "/v1/admins/acme-helpdesk/reset-lockout", Token: ownerToken}), 409, 40901)
+	apptest.ExpectFail(t, f.Call(f.owner, apptest.Request{Method: "POST", Path: "/v1/admins/acme-helpdesk/reset-lockout", Token: ownerToken}), 409, 40901)
 	if a := f.Admin("helpdesk@acme.example"); a.Status != domain.AdminDisabled {
 		t.Fatalf("disabled admin became %s", a.Status)
 	}
@@ -292,7 +293,7 @@ func TestOtherAccountIsNotFound(t *testing.T) {
 			rt = f.self
 		}
 		t.Run(req.req.Method+" "+req.req.Path, func(t *testing.T) {
-			expectFail(t, f.Call(rt, req.req), 404, 40401)
+			apptest.ExpectFail(t, f.Call(rt, req.req), 404, 40401)
 		})
 	}
 	m := f.Admin("msp@umbrella.example")
@@ -316,10 +317,10 @@ func TestOtherAccountIsNotFound(t *testing.T) {
 	}
 	mspToken = f.SessionFor("msp@umbrella.example")
 	for _, path := range []string{"/v1/admins/acme-admin", "/v1/admins/acme-owner"} {
-		expectFail(t, f.Call(f.owner, apptest.Request{Method: "GET", Path: path, Token: mspToken}), 404, 40401)
+		apptest.ExpectFail(t, f.Call(f.owner, apptest.Request{Method: "GET", Path: path, Token: mspToken}), 404, 40401)
 	}
-	expectFail(t, f.Call(f.owner, apptest.Request{Method: "POST", Path: "/v1/admins/acme-admin/duo-push/reactivation", Token: mspToken, JSON: map[string]any{}}), 404, 40401)
-	expectFail(t, f.Call(f.owner, apptest.Request{Method: "POST", Path: "/v1/admins/acme-admin/reset-lockout", Token: mspToken}), 404, 40401)
+	apptest.ExpectFail(t, f.Call(f.owner, apptest.Request{Method: "POST", Path: "/v1/admins/acme-admin/duo-push/reactivation", Token: mspToken, JSON: map[string]any{}}), 404, 40401)
+	apptest.ExpectFail(t, f.Call(f.owner, apptest.Request{Method: "POST", Path: "/v1/admins/acme-admin/reset-lockout", Token: mspToken}), 404, 40401)
 }
 
 // TestMSPOwnerActingInChild: an MSP parent's Owner switched into a child
@@ -345,22 +346,22 @@ func TestMSPOwnerActingInChild(t *testing.T) {
 	if resp := f.Call(f.self, apptest.Request{Method: "GET", Path: "/v1/reactivations/" + s.ReactivationID, Token: token}); resp.Status != 200 {
 		t.Fatalf("owner reading the child reactivation: %d %s", resp.Status, resp.Body)
 	}
-	expectFail(t, f.Call(f.owner, apptest.Request{Method: "POST", Path: "/v1/admins/umbrella-msp/duo-push/reactivation", Token: token, JSON: map[string]any{}}), 403, 40302)
-	expectFail(t, f.Call(f.owner, apptest.Request{Method: "GET", Path: "/v1/admins/umbrella-ro", Token: token}), 404, 40401)
+	apptest.ExpectFail(t, f.Call(f.owner, apptest.Request{Method: "POST", Path: "/v1/admins/umbrella-msp/duo-push/reactivation", Token: token, JSON: map[string]any{}}), 403, 40302)
+	apptest.ExpectFail(t, f.Call(f.owner, apptest.Request{Method: "GET", Path: "/v1/admins/umbrella-ro", Token: token}), 404, 40401)
 
 	// Back in the parent, the child's admin is another account's.
 	if err := f.Deps.Store.SetActingAccount(f.Ctx, secret.Hash(token), "umbrella"); err != nil {
 		t.Fatal(err)
 	}
-	expectFail(t, f.Call(f.owner, apptest.Request{Method: "GET", Path: "/v1/admins/child-admin", Token: token}), 404, 40401)
-	expectFail(t, f.Call(f.self, apptest.Request{Method: "GET", Path: "/v1/reactivations/" + s.ReactivationID, Token: token}), 404, 40401)
+	apptest.ExpectFail(t, f.Call(f.owner, apptest.Request{Method: "GET", Path: "/v1/admins/child-admin", Token: token}), 404, 40401)
+	apptest.ExpectFail(t, f.Call(f.self, apptest.Request{Method: "GET", Path: "/v1/reactivations/" + s.ReactivationID, Token: token}), 404, 40401)
 
 	// A session that claims an unrelated account is refused outright.
 	if err := f.Deps.Store.SetActingAccount(f.Ctx, secret.Hash(token), "acme"); err != nil {
 		t.Fatal(err)
 	}
-	expectFail(t, f.Call(f.owner, apptest.Request{Method: "GET", Path: "/v1/admins", Token: token}), 403, 40301)
-	expectFail(t, f.Call(f.owner, apptest.Request{Method: "GET", Path: "/v1/admins/acme-admin", Token: token}), 403, 40301)
+	apptest.ExpectFail(t, f.Call(f.owner, apptest.Request{Method: "GET", Path: "/v1/admins", Token: token}), 403, 40301)
+	apptest.ExpectFail(t, f.Call(f.owner, apptest.Request{Method: "GET", Path: "/v1/admins/acme-admin", Token: token}), 403, 40301)
 }
 
 func TestAdminLogPaging(t *testing.T) {
@@ -401,6 +402,73 @@ func TestAdminLogPaging(t *testing.T) {
 		t.Fatalf("admin_id filter %+v", page)
 	}
 	for _, q := range []string{"limit=0", "limit=101", "limit=x", "next=garbage!", "action=" + strings.Repeat("a", 65)} {
-		expectFail(t, f.Call(f.owner, apptest.Request{Method: "GET", Path: "/v1/admin-log", Token: token, Query: q}), 400, 40002)
+		apptest.ExpectFail(t, f.Call(f.owner, apptest.Request{Method: "GET", Path: "/v1/admin-log", Token: token, Query: q}), 400, 40002)
 	}
+}
+
+// TestOwnerBodiesAreStrict: the Owner's POSTs refuse unknown fields and
+// anything but a JSON object (DESIGN.md §4), and change nothing.
+func TestOwnerBodiesAreStrict(t *testing.T) {
+	f := newFixture(t)
+	token := f.SessionFor("owner@acme.example")
+	for range domain.LockoutThreshold {
+		if _, _, err := f.Deps.Store.RecordFailure(f.Ctx, "acme-admin"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, path := range []string{"/v1/admins/acme-admin/reset-lockout", apptest.OwnerReactivationPath("acme-admin")} {
+		for _, body := range []string{`{"status":"active"}`, `[]`, `{"valid_secs":`} {
+			resp := f.Call(f.owner, apptest.Request{Method: "POST", Path: path, Token: token, Body: body,
+				Headers: map[string]string{"content-type": "application/json"}})
+			apptest.ExpectFail(t, resp, 400, int(domain.CodeInvalidParams))
+		}
+	}
+	if a := f.Admin("admin@acme.example"); a.Status != domain.AdminLocked || a.PendingReactivationID != "" {
+		t.Fatalf("refused requests changed the admin: %+v", a)
+	}
+	// An empty body and {} are both fine.
+	for _, body := range []string{"", "{}"} {
+		resp := f.Call(f.owner, apptest.Request{Method: "POST", Path: "/v1/admins/acme-admin/reset-lockout", Token: token, Body: body})
+		resp.OK(t, nil)
+	}
+}
+
+// TestOwnerQRActivatesTargetThroughDeviceAPI: the QR code an Owner is shown,
+// redeemed by a phone through the device endpoint, binds the target
+// admin's new credential; the Owner's own Duo Push is untouched.
+func TestOwnerQRActivatesTargetThroughDeviceAPI(t *testing.T) {
+	f := newFixture(t)
+	ownerToken := f.SessionFor("owner@acme.example")
+	mine := f.ownerStart(ownerToken, "acme-owner") // the Owner's own pending reactivation
+	s := f.ownerStart(ownerToken, "acme-admin")
+
+	phone := device.NewService(f.Deps).Router() // without the email notice
+	resp := f.Activate(phone, s.Code(), "iOS", "iPhone 16")
+	var act struct {
+		PKey        string `json:"pkey"`
+		Reactivated bool   `json:"reactivated"`
+	}
+	resp.OK(t, &act)
+	if !act.Reactivated || act.PKey == "" {
+		t.Fatalf("activation answer %s", resp.Body)
+	}
+	cred, err := f.Deps.Store.GetCredential(f.Ctx, act.PKey)
+	if err != nil || cred.AdminID != "acme-admin" || cred.AccountID != "acme" || cred.Status != domain.CredentialActive {
+		t.Fatalf("credential %+v %v: want the target admin's", cred, err)
+	}
+	if a := f.Admin("admin@acme.example"); a.ActiveCredentialID != act.PKey || a.PendingReactivationID != "" {
+		t.Fatalf("target admin %+v", a)
+	}
+	o := f.Admin("owner@acme.example")
+	if o.ActiveCredentialID != "" || o.PendingReactivationID != mine.ReactivationID {
+		t.Fatalf("the Owner's own push changed: %+v", o)
+	}
+	if r, _ := f.Deps.Store.GetReactivation(f.Ctx, mine.ReactivationID); r.Status != domain.ReactivationPending {
+		t.Fatalf("the Owner's own reactivation is %s", r.Status)
+	}
+	page := f.adminLog(ownerToken, "action="+domain.ActionReactivationActivate)
+	if len(page.Events) != 1 || page.Events[0].TargetID != "acme-admin" || page.Events[0].Details["initiated_by"] != "acme-owner" {
+		t.Fatalf("activation log %+v", page.Events)
+	}
+	apptest.ExpectFail(t, f.Activate(phone, s.Code(), "iOS", "iPhone 16"), 404, int(domain.CodeUnknownActivation))
 }

@@ -1,14 +1,10 @@
 package reactivation_test
 
 import (
-	"bytes"
-	"image/png"
 	"strings"
 	"testing"
 
-	"github.com/makiuchi-d/gozxing"
-	zxqr "github.com/makiuchi-d/gozxing/qrcode"
-
+	"push-reactivation/shared/apptest"
 	"push-reactivation/shared/reactivation"
 )
 
@@ -36,32 +32,13 @@ func TestBarcodeFormat(t *testing.T) {
 	}
 }
 
-// decodeQR reads the text of a PNG QR code with an independent decoder
-// (gozxing, a port of ZXing), failing the test if it is not one.
-func decodeQR(t *testing.T, pngBytes []byte) (text string, size int) {
-	t.Helper()
-	img, err := png.Decode(bytes.NewReader(pngBytes))
-	if err != nil {
-		t.Fatalf("barcode_png is not a PNG: %v", err)
-	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := zxqr.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		t.Fatalf("barcode_png is not a readable QR code: %v", err)
-	}
-	return res.GetText(), img.Bounds().Dx()
-}
-
 func TestQRPNGDecodes(t *testing.T) {
 	text := reactivation.Barcode("ABCdef0123456789wxyz", "localhost:3443")
 	b, err := reactivation.QRPNG(text)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, size := decodeQR(t, b)
+	got, size := apptest.DecodeQR(t, b)
 	if got != text || size < reactivation.QRSize {
 		t.Fatalf("decoded %q at %d px, want %q at ≥ %d px", got, size, text, reactivation.QRSize)
 	}

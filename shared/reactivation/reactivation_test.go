@@ -32,7 +32,7 @@ func TestStartAnswersScannableQR(t *testing.T) {
 	if err != nil {
 		t.Fatalf("barcode_png is not standard base64: %v", err)
 	}
-	text, size := decodeQR(t, png)
+	text, size := apptest.DecodeQR(t, png)
 	if text != s.Barcode {
 		t.Fatalf("QR holds %q, barcode is %q", text, s.Barcode)
 	}
@@ -99,7 +99,7 @@ func TestSecondReactivationCancelsFirst(t *testing.T) {
 	if v := f.get(token, second.ReactivationID); v.Status != "pending" {
 		t.Fatalf("second is %s, want pending", v.Status)
 	}
-	if err := f.redeem(first.code(), "c1"); !errors.Is(err, domain.ErrUnknownActivation) {
+	if err := f.redeem(first.Code(), "c1"); !errors.Is(err, domain.ErrUnknownActivation) {
 		t.Fatalf("cancelled code redeemed: %v", err)
 	}
 	events, _, _ := f.Deps.Store.ListAudit(f.Ctx, "acme", dynamo.AuditFilter{Action: domain.ActionReactivationStart})
@@ -112,7 +112,7 @@ func TestSecondReactivationCancelsFirst(t *testing.T) {
 	if p.SecondaryAuth.Push.Status != profile.PushPendingReactivation {
 		t.Errorf("push status %s while pending", p.SecondaryAuth.Push.Status)
 	}
-	if err := f.redeem(second.code(), "c2"); err != nil {
+	if err := f.redeem(second.Code(), "c2"); err != nil {
 		t.Fatal(err)
 	}
 	v := f.get(token, second.ReactivationID)
@@ -134,7 +134,7 @@ func TestRefusedFromChildAccount(t *testing.T) {
 	if err := f.Deps.Store.SetActingAccount(f.Ctx, secret.Hash(token), "umbrella-child"); err != nil {
 		t.Fatal(err)
 	}
-	fail := expectFail(t, f.call(apptest.Request{Method: "POST", Path: startPath, Token: token, JSON: map[string]any{}}), 403, 40302)
+	fail := apptest.ExpectFail(t, f.call(apptest.Request{Method: "POST", Path: startPath, Token: token, JSON: map[string]any{}}), 403, 40302)
 	if !strings.Contains(fail.Message, "parent account") {
 		t.Errorf("message %q does not tell the admin to log in to the parent account", fail.Message)
 	}
@@ -162,7 +162,7 @@ func TestRefusedWithStaleAuthentication(t *testing.T) {
 	f.Clock.Advance(16 * time.Minute)
 	var p profile.View
 	f.call(apptest.Request{Method: "GET", Path: profilePath, Token: token}).OK(t, &p) // still logged in
-	expectFail(t, f.call(apptest.Request{Method: "POST", Path: startPath, Token: token, JSON: map[string]any{}}), 401, 40103)
+	apptest.ExpectFail(t, f.call(apptest.Request{Method: "POST", Path: startPath, Token: token, JSON: map[string]any{}}), 401, 40103)
 	if a := f.Admin("admin@acme.example"); a.PendingReactivationID != "" {
 		t.Fatal("refused request created a reactivation")
 	}
@@ -213,7 +213,7 @@ func TestValidSecsBounds(t *testing.T) {
 				}
 				return
 			}
-			var s started
+			var s apptest.Started
 			resp.OK(t, &s)
 			if got := s.ExpiresAt.Sub(f.Clock.Now()); got != tt.want {
 				t.Fatalf("valid for %s, want %s", got, tt.want)
@@ -251,11 +251,11 @@ func TestOtherAdminsReactivationIsNotFound(t *testing.T) {
 
 	for _, email := range []string{"helpdesk@acme.example", "msp@umbrella.example"} {
 		other := f.SessionFor(email)
-		expectFail(t, f.call(apptest.Request{Method: "GET", Path: path, Token: other}), 404, 40401)
-		expectFail(t, f.call(apptest.Request{Method: "DELETE", Path: path, Token: other}), 404, 40401)
+		apptest.ExpectFail(t, f.call(apptest.Request{Method: "GET", Path: path, Token: other}), 404, 40401)
+		apptest.ExpectFail(t, f.call(apptest.Request{Method: "DELETE", Path: path, Token: other}), 404, 40401)
 	}
-	expectFail(t, f.call(apptest.Request{Method: "GET", Path: "/v1/reactivations/0123456789abcdef0123456789abcdef", Token: mine}), 404, 40401)
-	expectFail(t, f.call(apptest.Request{Method: "GET", Path: "/v1/reactivations/" + strings.Repeat("a", 300), Token: mine}), 404, 40401)
+	apptest.ExpectFail(t, f.call(apptest.Request{Method: "GET", Path: "/v1/reactivations/0123456789abcdef0123456789abcdef", Token: mine}), 404, 40401)
+	apptest.ExpectFail(t, f.call(apptest.Request{Method: "GET", Path: "/v1/reactivations/" + strings.Repeat("a", 300), Token: mine}), 404, 40401)
 	if v := f.get(mine, s.ReactivationID); v.Status != "pending" {
 		t.Fatalf("refused cancels changed it: %s", v.Status)
 	}
@@ -270,12 +270,12 @@ func TestOtherAdminsReactivationIsNotFound(t *testing.T) {
 func TestRateLimit(t *testing.T) {
 	f := newFixture(t)
 	token := f.SessionFor("admin@acme.example")
-	var last started
+	var last apptest.Started
 	for range domain.MaxReactivationsPerAdminHour {
 		last = f.start(token, nil)
 	}
 	resp := f.call(apptest.Request{Method: "POST", Path: startPath, Token: token, JSON: map[string]any{}})
-	expectFail(t, resp, 429, 42901)
+	apptest.ExpectFail(t, resp, 429, 42901)
 	retry, err := strconv.Atoi(resp.Headers["Retry-After"])
 	if err != nil || retry <= 0 || retry > 3600 {
 		t.Fatalf("Retry-After %q", resp.Headers["Retry-After"])
@@ -307,14 +307,14 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	if strings.Count(logs, `"request_id"`) < 7 {
 		t.Fatalf("expected a log line per request, got:\n%s", logs)
 	}
-	for name, secretValue := range map[string]string{"code": s.code(), "token": token, "token hash": secret.Hash(token), "png": s.BarcodePNG[:40]} {
+	for name, secretValue := range map[string]string{"code": s.Code(), "token": token, "token hash": secret.Hash(token), "png": s.BarcodePNG[:40]} {
 		if strings.Contains(logs, secretValue) {
 			t.Errorf("logs contain the %s:\n%s", name, logs)
 		}
 	}
 	events, _, _ := f.Deps.Store.ListAudit(f.Ctx, "acme", dynamo.AuditFilter{})
 	b, _ := json.Marshal(events)
-	if strings.Contains(string(b), s.code()) || strings.Contains(string(b), token) {
+	if strings.Contains(string(b), s.Code()) || strings.Contains(string(b), token) {
 		t.Errorf("audit events hold a secret: %s", b)
 	}
 }
@@ -325,7 +325,7 @@ func TestCancelledCodeCannotBeRedeemed(t *testing.T) {
 	f := newFixture(t)
 	token := f.SessionFor("admin@acme.example")
 	s := f.start(token, nil)
-	target, err := f.Deps.Store.GetActivationTarget(f.Ctx, secret.Hash(s.code()))
+	target, err := f.Deps.Store.GetActivationTarget(f.Ctx, secret.Hash(s.Code()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,16 +337,20 @@ func TestCancelledCodeCannotBeRedeemed(t *testing.T) {
 		t.Fatalf("cancel: %d %+v", resp.Status, v)
 	}
 
-	if _, err := f.Deps.Store.GetActivationTarget(f.Ctx, secret.Hash(s.code())); !errors.Is(err, domain.ErrUnknownActivation) {
+	if _, err := f.Deps.Store.GetActivationTarget(f.Ctx, secret.Hash(s.Code())); !errors.Is(err, domain.ErrUnknownActivation) {
 		t.Fatalf("cancelled code still resolves: %v", err)
 	}
-	if err := f.redeemTarget(target, "late"); !errors.Is(err, domain.ErrUnknownActivation) {
+	// The code item itself is cancelled too: the landing page reads it alone.
+	if _, err := f.Deps.Store.GetActivationCode(f.Ctx, secret.Hash(s.Code())); !errors.Is(err, domain.ErrUnknownActivation) {
+		t.Fatalf("cancelled code item still usable: %v", err)
+	}
+	if err := f.RedeemTarget(target, "late", "Android", "Pixel 9"); !errors.Is(err, domain.ErrUnknownActivation) {
 		t.Fatalf("cancelled code redeemed by a redeemer that raced the cancel: %v", err)
 	}
 	if _, err := f.Deps.Store.GetCredential(f.Ctx, "late"); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatal("refused redeem left a credential")
 	}
-	expectFail(t, f.call(apptest.Request{Method: "DELETE", Path: "/v1/reactivations/" + s.ReactivationID, Token: token}), 409, 40901)
+	apptest.ExpectFail(t, f.call(apptest.Request{Method: "DELETE", Path: "/v1/reactivations/" + s.ReactivationID, Token: token}), 409, 40901)
 	if a := f.Admin("admin@acme.example"); a.PendingReactivationID != "" {
 		t.Errorf("admin still has pending %q", a.PendingReactivationID)
 	}
@@ -383,7 +387,7 @@ func TestUnauthenticatedIsRefused(t *testing.T) {
 		{Method: "DELETE", Path: "/v1/reactivations/x"},
 		{Method: "GET", Path: profilePath, Token: "not-a-session"},
 	} {
-		expectFail(t, f.call(req), 401, 40101)
+		apptest.ExpectFail(t, f.call(req), 401, 40101)
 	}
 }
 
@@ -393,12 +397,7 @@ func TestUnauthenticatedIsRefused(t *testing.T) {
 func TestStartForAnotherAdmin(t *testing.T) {
 	f := newFixture(t)
 	svc := reactivation.NewService(f.Deps)
-	principal := func(email string) *domain.Principal {
-		a := f.Admin(email)
-		now := f.Clock.Now()
-		return &domain.Principal{Admin: *a, Session: domain.Session{AdminID: a.ID, HomeAccountID: a.AccountID, ActingAccountID: a.AccountID,
-			AuthenticatedAt: now, LastSeenAt: now, AbsoluteExpiresAt: now.Add(domain.SessionAbsoluteTimeout)}}
-	}
+	principal := func(email string) *domain.Principal { return f.Principal(f.Admin(email)) }
 	helpdesk := f.Admin("helpdesk@acme.example")
 	for _, tt := range []struct {
 		actor  string

@@ -64,6 +64,9 @@ type StartRequest struct {
 	// or an Owner of the account the target belongs to.
 	Actor  *domain.Principal
 	Target *domain.Admin
+	// Acting, when not nil, is what ActingAccount returned for Actor in
+	// this request (the Owner routes check it first); nil reads it again.
+	Acting *domain.Account
 	// ValidSecs is the QR code's validity as asked; nil takes the
 	// account's default.
 	ValidSecs     *int
@@ -123,17 +126,20 @@ func (s *Service) ActingAccount(ctx context.Context, p *domain.Principal) (*doma
 //
 // The code is 20 characters from crypto/rand (via Random) and only its
 // SHA-256 is stored. Everything is written in one transaction with the
-// audit event (store.CreateReactivation). Round trips: the acting account,
-// the earlier pending reactivation if any, the transaction.
+// audit event (store.CreateReactivation). Round trips: the acting account
+// (unless given), the earlier pending reactivation if any, the transaction.
 func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error) {
 	actor, target, now := req.Actor, req.Target, s.Clock.Now()
 	self := actor.Admin.ID == target.ID
 	if !self && actor.Admin.Role != domain.RoleOwner {
 		return nil, domain.NewError(domain.CodeForbidden)
 	}
-	acct, err := s.ActingAccount(ctx, actor)
-	if err != nil {
-		return nil, err
+	acct := req.Acting
+	if acct == nil {
+		var err error
+		if acct, err = s.ActingAccount(ctx, actor); err != nil {
+			return nil, err
+		}
 	}
 	switch {
 	case self && acct.ID != actor.Admin.AccountID:

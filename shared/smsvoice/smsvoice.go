@@ -175,23 +175,9 @@ func IsUnavailable(err error) bool {
 }
 
 // MaskPhone hides all but the last four digits of a phone number, for
-// errors and logs: "+15555550100" → "+*******0100".
-func MaskPhone(phone string) string {
-	const keep = 4
-	if len(phone) <= keep {
-		return strings.Repeat("*", len(phone))
-	}
-	head, tail := phone[:len(phone)-keep], phone[len(phone)-keep:]
-	var b strings.Builder
-	for i, r := range head {
-		if i == 0 && r == '+' {
-			b.WriteRune(r)
-			continue
-		}
-		b.WriteByte('*')
-	}
-	return b.String() + tail
-}
+// errors and logs: "+15555550100" → "+*******0100" (domain.MaskPhone, the
+// form the panel shows too).
+func MaskPhone(phone string) string { return domain.MaskPhone(phone) }
 
 // redactedError keeps err for errors.Is/As but removes secrets from its
 // text.

@@ -1,0 +1,20 @@
+package apptest
+
+import (
+	"push-reactivation/shared/app"
+	"push-reactivation/shared/dynamo"
+	"push-reactivation/shared/dynamo/dynamotest"
+	"push-reactivation/shared/session"
+)
+
+// CountingDeps returns a copy of the environment's dependencies whose store,
+// and the session service that reads it, go through a CountingAPI, for
+// tests and benchmarks that report DynamoDB round trips per endpoint.
+// Build the router under test from the copy.
+func (e *Env) CountingDeps() (*app.Deps, *dynamotest.CountingAPI) {
+	db := dynamotest.NewCountingAPI(e.Deps.AWS.DynamoDB)
+	d := *e.Deps
+	d.Store = dynamo.New(db, d.Config.TableName, e.Clock)
+	d.Sessions = &session.Service{Store: d.Store, Clock: e.Clock}
+	return &d, db
+}

@@ -1,0 +1,55 @@
+package owner_test
+
+import (
+	"testing"
+	"time"
+
+	"push-reactivation/shared/apigw"
+	"push-reactivation/shared/app"
+	"push-reactivation/shared/apptest"
+	"push-reactivation/shared/domain"
+	"push-reactivation/shared/owner"
+	"push-reactivation/shared/reactivation"
+)
+
+// Benchmarks of OwnerReactivationFunction's routes: the warm handler's time
+// and its DynamoDB round trips (docs/table.md), read as ratios to
+// BenchmarkBaseline of the same run. The Owner's reactivation runs without
+// its email notice (SES's time, and one audit write).
+
+func BenchmarkBaseline(b *testing.B) { apptest.BenchBaseline(b) }
+
+// newBench is the router with the acme Owner's session, two pending
+// reactivations and a failed attempt to show.
+func newBench(b *testing.B) *apptest.Bench {
+	f := newFixture(b)
+	bb := f.Bench(func(d *app.Deps) *apigw.Router { return owner.NewRouterWith(d, reactivation.NewService(d)) }, "owner@acme.example")
+	for _, id := range []string{"acme-admin", "acme-helpdesk"} {
+		f.ownerStart(bb.Token, id)
+	}
+	if _, _, err := f.Deps.Store.RecordFailure(f.Ctx, "acme-helpdesk"); err != nil {
+		b.Fatal(err)
+	}
+	return bb
+}
+
+func BenchmarkListAdmins(b *testing.B) {
+	newBench(b).Endpoint(b, 200, nil, "GET", apptest.Path("/v1/admins"), "")
+}
+
+func BenchmarkGetAdmin(b *testing.B) {
+	newBench(b).Endpoint(b, 200, nil, "GET", apptest.Path("/v1/admins/acme-admin"), "")
+}
+
+func BenchmarkStartAdminReactivation(b *testing.B) {
+	bb := newBench(b)
+	bb.Endpoint(b, 201, func() { bb.Fresh(time.Hour) }, "POST", apptest.Path(apptest.OwnerReactivationPath("acme-admin")), "")
+}
+
+func BenchmarkResetLockout(b *testing.B) {
+	newBench(b).Endpoint(b, 200, nil, "POST", apptest.Path("/v1/admins/acme-helpdesk/reset-lockout"), "")
+}
+
+func BenchmarkAdminLog(b *testing.B) {
+	newBench(b).Endpoint(b, 200, nil, "GET", apptest.Path("/v1/admin-log"), "limit=20&action="+domain.ActionReactivationStart)
+}
