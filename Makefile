@@ -1,14 +1,16 @@
 # push-reactivation — see README.md.
 #
-#   make run    the local stack with demo data (no Docker, no AWS account)
-#   make test   every test: format, vet, staticcheck, go test -race
-#   make build  every function's bootstrap for Lambda (arm64)
-#   sam build   uses the build-<LogicalId> targets below (BuildMethod: makefile)
+#   make run          the local stack with demo data (no Docker, no AWS account)
+#   make run RIE=1    the same, each function's bootstrap under aws-lambda-rie
+#   make test         every test: format, vet, staticcheck, go test -race
+#   make build        every function's bootstrap for Lambda (arm64)
+#   sam build         uses the build-<LogicalId> targets below (BuildMethod: makefile)
 
 GO          ?= go
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 # Function logical ids of template.yaml → folders under functions/.
+# infra/localstack's template test checks this list against the template.
 FUNCTION_DIR_FallbackLoginFunction      := fallback-login
 FUNCTION_DIR_ReactivationCodeFunction   := reactivation-code
 FUNCTION_DIR_OwnerReactivationFunction  := owner-reactivation
@@ -23,7 +25,12 @@ LAMBDA_GOARCH ?= arm64
 LAMBDA_FLAGS  := -tags lambda.norpc -trimpath -ldflags "-s -w"
 ARTIFACTS_DIR ?= .aws-sam/build/$*
 
-.PHONY: test lint vet build run clean
+# The local stack: flags for infra/localstack/cmd/local (see its -help),
+# e.g. make run LOCAL_FLAGS='-log-level DEBUG'.
+LOCAL_FLAGS ?=
+SES_LOCAL   := infra/ses-local/node_modules/.bin/aws-ses-v2-local
+
+.PHONY: test lint vet build run local-bin clean
 
 test: lint
 	$(GO) test -race -count=1 ./...
@@ -39,21 +46,31 @@ vet:
 # build-<LogicalId> is what `sam build` calls with ARTIFACTS_DIR set.
 build-%:
 	@test -n "$(FUNCTION_DIR_$*)" || { echo "unknown function $*"; exit 1; }
-	@test -d functions/$(FUNCTION_DIR_$*) || { echo "functions/$(FUNCTION_DIR_$*) does not exist yet"; exit 1; }
+	@test -d functions/$(FUNCTION_DIR_$*) || { echo "functions/$(FUNCTION_DIR_$*) does not exist"; exit 1; }
 	mkdir -p $(ARTIFACTS_DIR)
 	GOOS=$(LAMBDA_GOOS) GOARCH=$(LAMBDA_GOARCH) CGO_ENABLED=0 \
 	  $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(FUNCTION_DIR_$*)
 
-build:
-	@for f in $(FUNCTIONS); do \
-	  if [ -d functions/$$(make -s --no-print-directory print-dir-$$f) ]; then \
-	    $(MAKE) --no-print-directory build-$$f ARTIFACTS_DIR=.aws-sam/build/$$f || exit 1; fi; done
+build: $(addprefix build-,$(FUNCTIONS))
 
 print-dir-%:
 	@echo $(FUNCTION_DIR_$*)
 
+# aws-ses-v2-local from the pinned lockfile, when it is not installed yet
+# (the local stack re-runs npm ci itself if the installed version drifts).
+$(SES_LOCAL):
+	npm ci --prefix infra/ses-local --no-audit --no-fund
+
+# npm ci and the Go build run side by side; then the binary runs in the
+# foreground (exec), so Ctrl-C reaches it directly and it stops every
+# process it started before exiting.
 run:
-	@echo "The local stack (issue #8) has not landed yet: see README.md."; exit 1
+	@$(MAKE) --no-print-directory -j2 $(SES_LOCAL) local-bin
+	exec .local/bin/local $(if $(RIE),-rie) $(LOCAL_FLAGS)
+
+local-bin:
+	@mkdir -p .local/bin
+	$(GO) build -o .local/bin/local ./infra/localstack/cmd/local
 
 clean:
 	rm -rf .aws-sam .local

@@ -1,0 +1,162 @@
+package localstack
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"maps"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"push-reactivation/shared/apigw"
+	"push-reactivation/shared/ddblocal"
+)
+
+// sampleEvents reads events/<function dir>/*.json of every function.
+func sampleEvents(t *testing.T, tm *Template) map[string][]string {
+	t.Helper()
+	files := map[string][]string{} // function id → files
+	for _, f := range tm.Functions {
+		dir := makeDir(t, f.LogicalID)
+		matches, err := filepath.Glob(filepath.Join(root, "events", dir, "*.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[f.LogicalID] = matches
+	}
+	return files
+}
+
+// TestSampleEvents: every route of template.yaml has a sample event under
+// events/<function dir>/, every sample is a well-formed payload 2.0 event
+// of a route of its function, and the function answers it (with an
+// envelope or a page, not a crash).
+func TestSampleEvents(t *testing.T) {
+	tm := loadTemplate(t)
+	s := startStack(t, freeOptions(t))
+	covered := map[string]bool{}
+	for id, files := range sampleEvents(t, tm) {
+		f := tm.Function(id)
+		routes := map[string]Route{}
+		for _, r := range f.Routes {
+			routes[r.Key()] = r
+		}
+		for _, file := range files {
+			name, _ := filepath.Rel(root, file)
+			b, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ev events.APIGatewayV2HTTPRequest
+			if err := json.Unmarshal(b, &ev); err != nil {
+				t.Errorf("%s: %v", name, err)
+				continue
+			}
+			r, ok := routes[ev.RouteKey]
+			switch {
+			case ev.Version != "2.0":
+				t.Errorf("%s: version %q, want 2.0", name, ev.Version)
+			case !ok:
+				t.Errorf("%s: routeKey %q is not a route of %s", name, ev.RouteKey, id)
+			case ev.RequestContext.RouteKey != ev.RouteKey || ev.RequestContext.HTTP.Method != r.Method ||
+				ev.RequestContext.HTTP.Path != ev.RawPath:
+				t.Errorf("%s: requestContext (routeKey %q, method %q, path %q) disagrees with the event", name,
+					ev.RequestContext.RouteKey, ev.RequestContext.HTTP.Method, ev.RequestContext.HTTP.Path)
+			}
+			if !ok {
+				continue
+			}
+			params, match := apigw.MatchRoute(r.Key(), r.Method, ev.RawPath)
+			if !match {
+				t.Errorf("%s: rawPath %q does not match %s", name, ev.RawPath, r.Key())
+				continue
+			}
+			if len(params) == 0 {
+				params = nil
+			}
+			if !reflect.DeepEqual(params, ev.PathParameters) {
+				t.Errorf("%s: pathParameters %v, the path says %v", name, ev.PathParameters, params)
+			}
+			for k := range ev.Headers {
+				if k != strings.ToLower(k) {
+					t.Errorf("%s: header %q is not lower case (API Gateway lower-cases them)", name, k)
+				}
+			}
+			if ev.IsBase64Encoded {
+				if _, err := base64.StdEncoding.DecodeString(ev.Body); err != nil {
+					t.Errorf("%s: isBase64Encoded but the body is not base64", name)
+				}
+			}
+			covered[ev.RouteKey] = true
+
+			resp, err := s.Invoke(context.Background(), id, ev)
+			if err != nil {
+				t.Errorf("%s: %v", name, err)
+				continue
+			}
+			var env struct {
+				Stat string `json:"stat"`
+			}
+			isPage := strings.HasPrefix(resp.Headers["Content-Type"], "text/html")
+			if resp.StatusCode >= 500 || (!isPage && r.Method != "HEAD" && (json.Unmarshal([]byte(resp.Body), &env) != nil || env.Stat == "")) {
+				t.Errorf("%s: %s answered %d %.200s", name, id, resp.StatusCode, resp.Body)
+			}
+		}
+	}
+	for _, r := range tm.Routes() {
+		if !covered[r.Key()] {
+			t.Errorf("no sample event for %s (%s): add one under events/%s/", r.Key(), r.Function, makeDir(t, r.Function))
+		}
+	}
+}
+
+// TestEnvVarsFile: events/env.json is what `sam local start-api --env-vars`
+// takes: one entry per function, only variables the template declares
+// (sam ignores the others), the local stack's peers reached from a
+// container through host.docker.internal.
+func TestEnvVarsFile(t *testing.T) {
+	tm := loadTemplate(t)
+	b, err := os.ReadFile(filepath.Join(root, "events", "env.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env map[string]map[string]string
+	if err := json.Unmarshal(b, &env); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, f := range tm.Functions {
+		ids = append(ids, f.LogicalID)
+	}
+	if got := slices.Sorted(maps.Keys(env)); !slices.Equal(got, ids) {
+		t.Errorf("env.json has %v, template.yaml has %v", got, ids)
+	}
+	want := map[string]string{
+		"TABLE_NAME":                             ddblocal.DefaultTable,
+		"AWS_ENDPOINT_URL_DYNAMODB":              "http://host.docker.internal:8000",
+		"AWS_ENDPOINT_URL_SESV2":                 "http://host.docker.internal:8005",
+		"AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2": "http://host.docker.internal:8006",
+	}
+	for id, vars := range env {
+		f := tm.Function(id)
+		if f == nil {
+			continue
+		}
+		for k := range vars {
+			if _, ok := f.Env[k]; !ok {
+				t.Errorf("env.json sets %s for %s, which template.yaml does not declare (sam local ignores it)", k, id)
+			}
+		}
+		for k, v := range want {
+			if vars[k] != v {
+				t.Errorf("env.json: %s.%s = %q, want %q", id, k, vars[k], v)
+			}
+		}
+	}
+}

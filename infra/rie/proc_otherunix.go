@@ -1,0 +1,7 @@
+//go:build unix && !linux
+
+package rie
+
+import "syscall"
+
+func setParentDeathSignal(*syscall.SysProcAttr) {}
