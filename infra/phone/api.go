@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"push-reactivation/shared/device"
 	"strings"
 	"time"
 
@@ -33,31 +34,10 @@ func (e *APIError) Error() string {
 }
 
 // Transaction is a pending push as the service lists it.
-type Transaction struct {
-	URGID                    string      `json:"urgid"`
-	Type                     string      `json:"type"`
-	Summary                  string      `json:"summary"`
-	Attributes               [][2]string `json:"attributes"`
-	Expiration               int64       `json:"expiration"`
-	RequiresVerificationCode bool        `json:"requires_verification_code"`
-	VerificationCodeLength   int         `json:"verification_code_length,omitempty"`
-}
+type Transaction = device.Transaction
 
 // Info is the credential as the service describes it.
-type Info struct {
-	AKey                string    `json:"akey"`
-	PKey                string    `json:"pkey"`
-	Status              string    `json:"status"`
-	Platform            string    `json:"platform"`
-	Model               string    `json:"model"`
-	AppVersion          string    `json:"app_version"`
-	DisplayName         string    `json:"display_name"`
-	CustomerName        string    `json:"customer_name"`
-	AdminName           string    `json:"admin_name"`
-	AdminEmail          string    `json:"admin_email"`
-	ActivatedAt         time.Time `json:"activated_at"`
-	PushTokenRegistered bool      `json:"push_token_registered"`
-}
+type Info = device.Info
 
 // maxResponse bounds what the phone reads of an answer.
 const maxResponse = 1 << 20
