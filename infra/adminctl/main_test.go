@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -118,7 +119,8 @@ func TestProvisioning(t *testing.T) {
 	}
 
 	// The service logs her in and offers the policy's factors only.
-	for k, v := range map[string]string{"TABLE_NAME": table, "API_HOST": "localhost:3443", "LOG_LEVEL": "ERROR"} {
+	for k, v := range map[string]string{"TABLE_NAME": table, "API_HOST": "localhost:3443", "LOG_LEVEL": "ERROR",
+		"CODE_HASH_KEY": base64.StdEncoding.EncodeToString([]byte(apptest.CodeHashKey))} {
 		t.Setenv(k, v)
 	}
 	d, err := app.Load(ctx)

@@ -18,6 +18,7 @@ package localstack
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -224,7 +225,9 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	if err := waitSES(); err != nil {
 		return nil, err
 	}
-	s.fillEnv()
+	if err := s.fillEnv(); err != nil {
+		return nil, err
+	}
 	if o.RIE {
 		s.invokers, err = s.startRIE(ctx, o, bins)
 	} else {
@@ -402,8 +405,16 @@ var awsLocalEnv = map[string]string{
 }
 
 // fillEnv computes each function's environment: the template's (with the
-// local parameters), the table, the local endpoints, dummy credentials.
-func (s *Stack) fillEnv() {
+// local parameters), the table, the local endpoints, dummy credentials, and
+// a CODE_HASH_KEY drawn at random for this run and shared by every
+// function (on AWS it comes from Secrets Manager). Passcodes live minutes,
+// so a new key at each start loses nothing worth keeping.
+func (s *Stack) fillEnv() error {
+	key, err := secret.Bytes(nil, secret.MinCodeKeyBytes)
+	if err != nil {
+		return fmt.Errorf("localstack: code hash key: %w", err)
+	}
+	codeHashKey := base64.StdEncoding.EncodeToString(key)
 	for _, f := range s.Template.Functions {
 		env := maps.Clone(f.Env)
 		maps.Copy(env, awsLocalEnv)
@@ -411,8 +422,10 @@ func (s *Stack) fillEnv() {
 		env["AWS_ENDPOINT_URL_DYNAMODB"] = s.DynamoDBURL
 		env["AWS_ENDPOINT_URL_SESV2"] = s.SESURL
 		env["AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2"] = s.SMSURL
+		env["CODE_HASH_KEY"] = codeHashKey
 		s.Env[f.LogicalID] = env
 	}
+	return nil
 }
 
 // envMu serializes the temporary changes of the process environment.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 	"push-reactivation/infra/localstack/e2e"
 	"push-reactivation/shared/apptest"
 	"push-reactivation/shared/demo"
+	"push-reactivation/shared/secret"
 )
 
 // freeOptions are the options of a test stack: every port free, state in
@@ -89,6 +91,17 @@ func TestStackSurface(t *testing.T) {
 	}
 	if len(s.Env) != 5 {
 		t.Errorf("environments for %d functions, want 5", len(s.Env))
+	}
+	// One random CODE_HASH_KEY for all functions: a passcode hashed by
+	// one function is checked by another.
+	keys := map[string]bool{}
+	for _, env := range s.Env {
+		keys[env["CODE_HASH_KEY"]] = true
+	}
+	for k := range keys {
+		if key, err := base64.StdEncoding.DecodeString(k); err != nil || len(key) < secret.MinCodeKeyBytes || len(keys) != 1 {
+			t.Errorf("CODE_HASH_KEY: %d distinct values, want one of ≥ %d bytes (%v)", len(keys), secret.MinCodeKeyBytes, err)
+		}
 	}
 
 	// HTTPS: the leaf verifies against ca.pem for the API host.

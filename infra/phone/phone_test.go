@@ -244,7 +244,7 @@ func TestLoginWithPushAndPasscode(t *testing.T) {
 	if got := panel.status(txid); got.Status != "pending" {
 		t.Fatalf("before the answer: %+v", got)
 	}
-	if _, err := p.Answer(f.Ctx, "", "", true, ""); !isAPIError(err, 400, 40002) {
+	if _, err := p.Answer(f.Ctx, "", "", true, ""); !isAPIError(err, 400, 40014) {
 		t.Fatalf("approve without the code: %v", err)
 	}
 	status, err := p.Answer(f.Ctx, "", txs[0].URGID, true, factor.VerificationCode)

@@ -6,6 +6,7 @@ package apptest
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"log/slog"
 	"net/http/httptest"
@@ -28,6 +29,10 @@ import (
 
 // APIHost is the API host of test environments.
 const APIHost = "localhost:3443"
+
+// CodeHashKey is the CODE_HASH_KEY of test environments (32 bytes), for
+// tests that check the stored hashes of passcodes and verification codes.
+const CodeHashKey = "apptest code hash key: 32 bytes!"
 
 // Clock is a settable fake clock, safe for concurrent use.
 type Clock struct {
@@ -88,6 +93,7 @@ func New(t testing.TB) *Env {
 	for k, v := range map[string]string{
 		"TABLE_NAME": ddblocal.DefaultTable, "API_HOST": APIHost, "PANEL_ORIGIN": "http://127.0.0.1:3000",
 		"SENDER_EMAIL": "no-reply@push-reactivation.example", "ORIGINATION_IDENTITY": "+15555550000", "LOG_LEVEL": "DEBUG",
+		"CODE_HASH_KEY": base64.StdEncoding.EncodeToString([]byte(CodeHashKey)),
 	} {
 		t.Setenv(k, v)
 	}

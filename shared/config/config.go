@@ -6,6 +6,7 @@ package config
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net"
@@ -18,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/pinpointsmsvoicev2"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+
+	"push-reactivation/shared/secret"
 )
 
 // Config is the service's configuration. Every field has an environment
@@ -31,18 +34,22 @@ type Config struct {
 	SESConfigurationSet string // SES_CONFIGURATION_SET
 	OriginationIdentity string // ORIGINATION_IDENTITY
 	SMSConfigurationSet string // SMS_CONFIGURATION_SET
+	// Codes hashes passcodes and verification codes under CODE_HASH_KEY
+	// (base64 of at least 32 random bytes), a key kept out of the table.
+	Codes *secret.CodeHasher
 }
 
 // Variables lists every environment variable the code reads, so a test can
 // check that template.yaml declares each one.
 var Variables = []string{
 	"TABLE_NAME", "API_HOST", "PANEL_ORIGIN", "LOG_LEVEL",
-	"SENDER_EMAIL", "SES_CONFIGURATION_SET", "ORIGINATION_IDENTITY", "SMS_CONFIGURATION_SET",
+	"SENDER_EMAIL", "SES_CONFIGURATION_SET", "ORIGINATION_IDENTITY", "SMS_CONFIGURATION_SET", "CODE_HASH_KEY",
 	"AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SESV2", "AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2",
 }
 
-// FromEnv reads the configuration. TABLE_NAME and API_HOST are required:
-// without them the service cannot do anything right.
+// FromEnv reads the configuration. TABLE_NAME, API_HOST and CODE_HASH_KEY
+// are required: without them the service cannot do anything right (without
+// the key it could only store passcodes as hashes anyone reverses).
 func FromEnv() (Config, error) {
 	c := Config{
 		TableName:           os.Getenv("TABLE_NAME"),
@@ -62,7 +69,30 @@ func FromEnv() (Config, error) {
 	if c.APIHost == "" {
 		return c, fmt.Errorf("config: API_HOST is not set")
 	}
+	codes, err := codeHasher(os.Getenv("CODE_HASH_KEY"))
+	if err != nil {
+		return c, err
+	}
+	c.Codes = codes
 	return c, nil
+}
+
+// codeHasher decodes CODE_HASH_KEY (standard base64, padded or not, as
+// `openssl rand -base64 32` prints it). The errors never quote the value.
+func codeHasher(v string) (*secret.CodeHasher, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return nil, fmt.Errorf("config: CODE_HASH_KEY is not set (base64 of at least %d random bytes)", secret.MinCodeKeyBytes)
+	}
+	key, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(v, "="))
+	if err != nil {
+		return nil, fmt.Errorf("config: CODE_HASH_KEY is not standard base64")
+	}
+	codes, err := secret.NewCodeHasher(key)
+	if err != nil {
+		return nil, fmt.Errorf("config: CODE_HASH_KEY: %w", err)
+	}
+	return codes, nil
 }
 
 func envOr(name, def string) string {

@@ -19,6 +19,7 @@ import (
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/notify"
+	"push-reactivation/shared/secret"
 )
 
 // Store is what the device function needs from the store.
@@ -53,6 +54,9 @@ type Service struct {
 	// the Host header of a request.
 	APIHost string
 	Log     *slog.Logger
+	// Codes checks verified-push codes against their keyed hashes
+	// (CODE_HASH_KEY).
+	Codes *secret.CodeHasher
 	// Notifier, when not nil, is told after each activation, once it is
 	// committed; a notice that fails never undoes the activation.
 	Notifier Notifier
@@ -61,7 +65,7 @@ type Service struct {
 // NewService builds the service from the shared dependencies, without a
 // Notifier.
 func NewService(d *app.Deps) *Service {
-	return &Service{Store: d.Store, Clock: d.Clock, Random: d.Random, APIHost: d.Config.APIHost, Log: d.Log}
+	return &Service{Store: d.Store, Clock: d.Clock, Random: d.Random, APIHost: d.Config.APIHost, Log: d.Log, Codes: d.Config.Codes}
 }
 
 // NewRouter is the router of DeviceFunction: every route of DESIGN.md §5,

@@ -237,7 +237,8 @@ func (f *fixture) push(p phone, verification string) domain.LoginTx {
 		Status: domain.LoginPending, CreatedAt: now, ExpiresAt: now.Add(domain.LoginTransactionValidity),
 		CredentialID: cred.ID, PushID: pushID, PushExpiresAt: now.Add(domain.PushValidity), IP: "198.51.100.23", UserAgent: "Firefox"}
 	if verification != "" {
-		tx.VerificationCodeHash = secret.Hash(verification)
+		tx.VerificationCodeHash = f.Deps.Config.Codes.Hash(secret.PushVerificationCode, verification)
+		tx.VerificationCodeLength = len(verification)
 	}
 	if err := f.Deps.Store.PutPushForTest(f.Ctx, tx); err != nil {
 		f.T.Fatal(err)

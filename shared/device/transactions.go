@@ -20,7 +20,8 @@ type Transaction struct {
 	Attributes [][2]string `json:"attributes"`
 	Expiration int64       `json:"expiration"`
 	// RequiresVerificationCode says the approval must carry the verified
-	// push code shown in the panel, of VerificationCodeLength digits.
+	// push code shown in the panel, of VerificationCodeLength digits. Both
+	// come from the push as it was started, never from the current policy.
 	RequiresVerificationCode bool `json:"requires_verification_code"`
 	VerificationCodeLength   int  `json:"verification_code_length,omitempty"`
 }
@@ -64,12 +65,10 @@ func (s *Service) transactions(ctx context.Context, r *apigw.Request) (*apigw.Re
 			},
 			Expiration:               tx.PushExpiresAt.Unix(),
 			RequiresVerificationCode: tx.VerificationCodeHash != "",
+			VerificationCodeLength:   tx.VerificationCodeLength,
 		}
 		if tx.IP != "" {
 			t.Attributes = append(t.Attributes, [2]string{"IP", tx.IP})
-		}
-		if t.RequiresVerificationCode {
-			t.VerificationCodeLength = acct.Policy.VerifiedPushLength
 		}
 		out.Transactions = append(out.Transactions, t)
 	}
@@ -87,13 +86,16 @@ type Answer struct {
 //   - a push unknown to this credential is 40401, one answered already
 //     40901, one that lapsed 41001;
 //   - deny needs no verification code;
-//   - with verified push on, approve without verification_code is 40002
-//     and leaves the push pending (a client that cannot show the prompt
-//     asks nothing and guesses nothing);
+//   - when the push was started with a verification code, approve without
+//     verification_code is 40014 "Please enter the verification code", as
+//     Duo answers, and leaves the push pending (a client that cannot show
+//     the prompt asks nothing and guesses nothing);
 //   - approve with a wrong code denies the push and answers 403 (40301):
 //     a wrong code means the person at the panel is not the person holding
 //     the phone (push phishing), and one guess per push keeps a 3-digit
-//     code meaningful. The code is compared in constant time.
+//     code meaningful. A code of another length than the push was started
+//     with is wrong too. The code is compared, in constant time, with its
+//     keyed hash (secret.CodeHasher).
 //
 // The write (store.AnswerPush) is conditional on the push still being the
 // one read, pending and unexpired, with the audit event in the same
@@ -137,9 +139,9 @@ func (s *Service) answer(ctx context.Context, r *apigw.Request) (*apigw.Response
 		reason = ""
 		if tx.VerificationCodeHash != "" {
 			if code == "" {
-				return nil, domain.Errorf(domain.CodeInvalidParams, "verification_code: enter the code shown on the login screen")
+				return nil, domain.NewError(domain.CodeVerificationCodeNeeded)
 			}
-			if !secret.MatchesHash(code, tx.VerificationCodeHash) {
+			if !s.codeMatches(tx, code) {
 				status, reason, wrongCode = domain.LoginDenied, domain.PushDeniedWrongCode, true
 			}
 		}
@@ -170,4 +172,14 @@ func (s *Service) answer(ctx context.Context, r *apigw.Request) (*apigw.Response
 		return nil, domain.Errorf(domain.CodeForbidden, "verification_code: wrong code; the login request was denied")
 	}
 	return apigw.OK(Answer{Status: status}), nil
+}
+
+// codeMatches reports whether code is the push's verification code: of the
+// length stored with the push (pushes started before lengths were stored
+// have none, and only the hash decides) and matching its keyed hash.
+func (s *Service) codeMatches(tx *domain.LoginTx, code string) bool {
+	if tx.VerificationCodeLength > 0 && len(code) != tx.VerificationCodeLength {
+		return false
+	}
+	return s.Codes.Matches(secret.PushVerificationCode, code, tx.VerificationCodeHash)
 }

@@ -76,7 +76,7 @@ func TestPushAnswers(t *testing.T) {
 	})
 	t.Run("verified push, right code", func(t *testing.T) {
 		tx := f.push(p, "042")
-		wantFail(t, f.reply(p, tx.PushID, "answer", "approve"), 400, 40002)
+		wantFail(t, f.reply(p, tx.PushID, "answer", "approve"), 400, 40014)
 		if f.loginStatus(tx) != domain.LoginPending {
 			t.Fatal("approval without the code changed the push")
 		}
@@ -152,7 +152,8 @@ func TestAnswerLandsOnLoginTransaction(t *testing.T) {
 	startPush := func(pushID, code string) {
 		t.Helper()
 		err := f.Deps.Store.StartLoginPush(f.Ctx, dynamo.LoginPush{TxID: tx.ID, CredentialID: p.PKey, PushID: pushID,
-			VerificationCodeHash: secret.Hash(code), ExpiresAt: now.Add(domain.PushValidity), MaxPushes: domain.MaxPushesPerLogin,
+			VerificationCodeHash: f.Deps.Config.Codes.Hash(secret.PushVerificationCode, code), VerificationCodeLength: len(code),
+			ExpiresAt: now.Add(domain.PushValidity), MaxPushes: domain.MaxPushesPerLogin,
 			Audit: domain.AuditEvent{ID: "push-" + pushID, Time: now, AccountID: "acme", Action: domain.ActionLoginFactor}})
 		if err != nil {
 			t.Fatal(err)

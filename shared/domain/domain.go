@@ -267,7 +267,8 @@ type LoginTx struct {
 	Status    LoginStatus `dynamodbav:"status" json:"status"`
 	CreatedAt time.Time   `dynamodbav:"created_at" json:"created_at"`
 	ExpiresAt time.Time   `dynamodbav:"expires_at,unixtime" json:"expires_at"`
-	// PasscodeHash is the SHA-256 of the current SMS/voice passcode.
+	// PasscodeHash is the keyed hash (secret.CodeHasher, HMAC-SHA-256) of
+	// the current SMS/voice passcode.
 	PasscodeHash      string    `dynamodbav:"passcode_hash,omitempty" json:"-"`
 	PasscodeExpiresAt time.Time `dynamodbav:"passcode_expires_at,unixtime,omitempty" json:"-"`
 	// PasscodeTries counts wrong tries of the current passcode.
@@ -275,13 +276,18 @@ type LoginTx struct {
 	// Sends counts SMS/voice sends in this transaction.
 	Sends int `dynamodbav:"sends" json:"-"`
 	// Push: the credential asked, the push id the phone sees (urgid), the
-	// hash of the verified-push code, and when the push lapses.
+	// keyed hash of the verified-push code, and when the push lapses.
 	CredentialID         string    `dynamodbav:"credential_id,omitempty" json:"-"`
 	PushID               string    `dynamodbav:"push_id,omitempty" json:"-"`
 	VerificationCodeHash string    `dynamodbav:"verification_code_hash,omitempty" json:"-"`
 	PushExpiresAt        time.Time `dynamodbav:"push_expires_at,unixtime,omitempty" json:"-"`
 	IP                   string    `dynamodbav:"ip,omitempty" json:"-"`
 	UserAgent            string    `dynamodbav:"user_agent,omitempty" json:"-"`
+
+	// VerificationCodeLength is the verified-push code's number of digits,
+	// fixed when the push starts: the phone is told this length and the
+	// answer is checked against it, whatever the policy says later.
+	VerificationCodeLength int `dynamodbav:"verification_code_length,omitempty" json:"-"`
 }
 
 // Session is a logged-in panel session. The token is never stored: the

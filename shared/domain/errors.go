@@ -28,6 +28,10 @@ const (
 	CodeUnavailable       Code = 50301 // a dependency (SES, SMS, DynamoDB) is unavailable
 )
 
+// CodeVerificationCodeNeeded answers the approval of a verified push that
+// carries no verification code (DESIGN.md §5), with Duo's code and message.
+const CodeVerificationCodeNeeded Code = 40014
+
 // HTTPStatus is the HTTP status that goes with the code.
 func (c Code) HTTPStatus() int { return int(c) / 100 }
 
@@ -78,6 +82,8 @@ func DefaultMessage(c Code) string {
 	switch c {
 	case CodeInvalidParams:
 		return "Invalid request parameters"
+	case CodeVerificationCodeNeeded:
+		return "Please enter the verification code"
 	case CodeNotAuthenticated:
 		return "Not authenticated"
 	case CodeRecentAuthNeeded:

@@ -259,12 +259,16 @@ type LoginPush struct {
 	// PushID is the urgid the phone sees; a new push replaces the old one,
 	// which can then no longer be answered.
 	PushID string
-	// VerificationCodeHash is the SHA-256 of the verified-push code, or ""
-	// when the account's verified_push_length is 0.
+	// VerificationCodeHash is the keyed hash (secret.CodeHasher) of the
+	// verified-push code, or "" when the account's verified_push_length is 0.
 	VerificationCodeHash string
 	ExpiresAt            time.Time
 	MaxPushes            int
 	Audit                domain.AuditEvent
+
+	// VerificationCodeLength is the code's number of digits (0 without a
+	// code), stored with the push so a later policy change alters nothing.
+	VerificationCodeLength int
 }
 
 // StartLoginPush records a push on the login transaction and indexes it
@@ -282,13 +286,13 @@ func (s *Store) StartLoginPush(ctx context.Context, p LoginPush) error {
 	}
 	err = s.transact(ctx,
 		s.txUpdate(loginKey(p.TxID),
-			"SET credential_id = :cred, push_id = :pid, verification_code_hash = :vch, push_expires_at = :e, "+
+			"SET credential_id = :cred, push_id = :pid, verification_code_hash = :vch, verification_code_length = :vcl, push_expires_at = :e, "+
 				"GSI1PK = :gpk, GSI1SK = :gsk ADD pushes :one",
 			"#s = :pending AND expires_at > :now AND (attribute_not_exists(pushes) OR pushes < :max)",
 			map[string]string{"#s": "status"},
 			map[string]types.AttributeValue{
 				":cred": str(p.CredentialID), ":pid": str(p.PushID),
-				":vch": str(p.VerificationCodeHash), ":e": unix(p.ExpiresAt),
+				":vch": str(p.VerificationCodeHash), ":vcl": num(int64(p.VerificationCodeLength)), ":e": unix(p.ExpiresAt),
 				":gpk": str(PushGSI1PK(p.CredentialID)), ":gsk": str(PushGSI1SK(p.PushID)), ":one": num(1),
 				":pending": str(string(domain.LoginPending)), ":now": unix(s.clock.Now()), ":max": num(int64(p.MaxPushes)),
 			}),

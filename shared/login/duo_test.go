@@ -162,7 +162,8 @@ func TestPushApproved(t *testing.T) {
 	}
 	item := f.pushItem(cred.ID)
 	if item.ID != tx.TxID || item.Status != domain.LoginPending || item.CredentialID != cred.ID || item.PushID == "" ||
-		!secret.MatchesHash(d.VerificationCode, item.VerificationCodeHash) || item.IP != "203.0.113.7" {
+		!f.env.Deps.Config.Codes.Matches(secret.PushVerificationCode, d.VerificationCode, item.VerificationCodeHash) ||
+		item.VerificationCodeLength != domain.DefaultVerifiedPushLength || item.IP != "203.0.113.7" {
 		t.Fatalf("push item %+v", item)
 	}
 	if st := f.pushStatus(tx.TxID); st.Status != "pending" || st.SessionToken != "" {

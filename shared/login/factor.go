@@ -124,7 +124,7 @@ func (s *Service) sendPasscode(ctx context.Context, a *attempt, f domain.Factor,
 	if err != nil {
 		return nil, err
 	}
-	hash := secret.Hash(passcode)
+	hash := s.Codes.Hash(secret.LoginPasscode, passcode)
 	expires := now.Add(domain.PasscodeValidity)
 	err = s.Store.IssueLoginPasscode(ctx, dynamo.LoginPasscode{
 		TxID: a.tx.ID, AdminID: a.admin.ID, Factor: f, Hash: hash, ExpiresAt: expires,
@@ -186,16 +186,19 @@ func (s *Service) push(ctx context.Context, a *attempt, cred *domain.Credential,
 	if err != nil {
 		return nil, err
 	}
+	// The code's length is the policy's now, and is stored with the push:
+	// a later policy change does not alter a push already listed.
 	var code, codeHash string
-	if n := a.account.Policy.VerifiedPushLength; n > 0 {
+	n := a.account.Policy.VerifiedPushLength
+	if n > 0 {
 		if code, err = secret.Digits(s.Random, n); err != nil {
 			return nil, err
 		}
-		codeHash = secret.Hash(code)
+		codeHash = s.Codes.Hash(secret.PushVerificationCode, code)
 	}
 	expires := earlier(s.Clock.Now().UTC().Add(domain.PushValidity), a.tx.ExpiresAt)
 	err = s.Store.StartLoginPush(ctx, dynamo.LoginPush{
-		TxID: a.tx.ID, CredentialID: cred.ID, PushID: pushID, VerificationCodeHash: codeHash, ExpiresAt: expires,
+		TxID: a.tx.ID, CredentialID: cred.ID, PushID: pushID, VerificationCodeHash: codeHash, VerificationCodeLength: n, ExpiresAt: expires,
 		MaxPushes: domain.MaxPushesPerLogin,
 		Audit: s.event(a.admin, c, domain.ActionLoginFactor, domain.OutcomeSuccess,
 			map[string]string{"factor": string(domain.FactorPush), "device": deviceName(cred)}),

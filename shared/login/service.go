@@ -37,6 +37,9 @@ type Service struct {
 	Clock  domain.Clock
 	Random domain.Random
 	Log    *slog.Logger
+	// Codes keys the stored hashes of passcodes and verification codes
+	// (CODE_HASH_KEY): a table dump alone does not reveal them.
+	Codes *secret.CodeHasher
 }
 
 // NewService builds the service from the shared dependencies, with the
@@ -48,6 +51,7 @@ func NewService(d *app.Deps) *Service {
 		Clock:  d.Clock,
 		Random: d.Random,
 		Log:    d.Log,
+		Codes:  d.Config.Codes,
 	}
 }
 

@@ -81,7 +81,7 @@ func (s *Service) verifyPasscode(ctx context.Context, a *attempt, passcode strin
 	if err != nil {
 		return nil, err
 	}
-	if !secret.MatchesHash(passcode, tx.PasscodeHash) {
+	if !s.Codes.Matches(secret.LoginPasscode, passcode, tx.PasscodeHash) {
 		count, locked, err := s.Store.RecordFailure(ctx, a.admin.ID)
 		if err != nil {
 			return nil, err

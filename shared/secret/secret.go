@@ -74,10 +74,11 @@ func Bytes(r io.Reader, n int) ([]byte, error) {
 	return b, nil
 }
 
-// Hash is the hex SHA-256 of a code, passcode or token: the only form in
-// which the store keeps them. These secrets are random with ≥ 23 bits
-// (passcodes, which are also bound to a transaction and a try limit) or
-// ≥ 112 bits (codes, tokens), so a fast unsalted hash is enough.
+// Hash is the hex SHA-256 of a long random secret (activation code,
+// session token, login secret): the only form in which the store keeps
+// them. They carry ≥ 112 random bits, so nobody can try them all and a
+// fast unsalted hash is enough. Short codes (passcodes, verification
+// codes) can be tried all in milliseconds: they go through CodeHasher.
 func Hash(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])

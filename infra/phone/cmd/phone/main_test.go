@@ -82,14 +82,14 @@ func TestCommand(t *testing.T) {
 	now := env.Clock.Now()
 	tx := domain.LoginTx{ID: "tx1", AdminID: cred.AdminID, AccountID: cred.AccountID, Status: domain.LoginPending, CreatedAt: now,
 		ExpiresAt: now.Add(domain.LoginTransactionValidity), CredentialID: cred.ID, PushID: "urgid-1",
-		VerificationCodeHash: secret.Hash("314"), PushExpiresAt: now.Add(domain.PushValidity)}
+		VerificationCodeHash: env.Deps.Config.Codes.Hash(secret.PushVerificationCode, "314"), VerificationCodeLength: 3, PushExpiresAt: now.Add(domain.PushValidity)}
 	if err := env.Deps.Store.PutPushForTest(env.Ctx, tx); err != nil {
 		t.Fatal(err)
 	}
 	if out := must("pending", "--wait", "5s"); !strings.Contains(out, "urgid-1") || !strings.Contains(out, "--code") {
 		t.Fatalf("pending: %q", out)
 	}
-	if _, err := phoneRun("approve"); err == nil || !strings.Contains(err.Error(), "40002") {
+	if _, err := phoneRun("approve"); err == nil || !strings.Contains(err.Error(), "40014") {
 		t.Fatalf("approve without code: %v", err)
 	}
 	if out := must("approve", "--code", "314", "--urgid", "urgid-1"); out != "approved\n" {
