@@ -54,8 +54,8 @@ var APIRoutes = []string{
 // answers every request that reaches it as a route miss.
 func RouteMisses() Route { return Route{Key: DefaultRoute} }
 
-// AllowedMethods lists, sorted, the methods the API serves at path.
-func (rt *Router) AllowedMethods(path string) []string {
+// allowedMethods lists, sorted, the methods the API serves at path.
+func (rt *Router) allowedMethods(path string) []string {
 	var out []string
 	for _, key := range slices.Concat(rt.Routes(), APIRoutes) {
 		method, _, ok := strings.Cut(key, " ")
@@ -74,7 +74,7 @@ func (rt *Router) AllowedMethods(path string) []string {
 // with Allow when the API serves the path under other methods, else 404
 // 40401; both in the envelope with every answer's headers.
 func (rt *Router) routeMiss(log *slog.Logger, req *Request) events.APIGatewayV2HTTPResponse {
-	allow := rt.AllowedMethods(req.Path)
+	allow := rt.allowedMethods(req.Path)
 	if slices.Contains(allow, req.Method) {
 		// Another function serves it: API Gateway never sends it here,
 		// so this is a wiring mistake; the caller learns nothing more.

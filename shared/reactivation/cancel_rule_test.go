@@ -15,7 +15,7 @@ func TestCancelNeedsNoRecentAuthentication(t *testing.T) {
 	f := newFixture(t)
 	token := f.SessionFor("admin@acme.example")
 	s := f.start(token, map[string]any{"valid_secs": 3600}) // still pending when the session is stale
-	f.Clock.Advance(16 * time.Minute) // past the 15-minute window, within the 30-minute idle timeout
+	f.Clock.Advance(16 * time.Minute)                       // past the 15-minute window, within the 30-minute idle timeout
 	apptest.ExpectFail(t, f.call(apptest.Request{Method: "POST", Path: startPath, Token: token, JSON: map[string]any{}}), 401, 40103)
 	var v view
 	f.call(apptest.Request{Method: "DELETE", Path: "/v1/reactivations/" + s.ReactivationID, Token: token}).OK(t, &v)
