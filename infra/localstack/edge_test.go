@@ -16,6 +16,9 @@ import (
 	"time"
 
 	"push-reactivation/shared/apigw"
+	"push-reactivation/shared/app"
+	"push-reactivation/shared/apptest"
+	"push-reactivation/shared/demo"
 	"push-reactivation/shared/domain"
 )
 
@@ -45,12 +48,10 @@ func TestAPIRoutesMatchTemplate(t *testing.T) {
 }
 
 // edgeGateway is the gateway of the real template in front of the real
-// routers (dependencies that are never called: every request here is
-// refused before any store, mail or phone call), on a real HTTP server.
-func edgeGateway(t *testing.T, timeouts ServerTimeouts) string {
+// routers built on d, on a real HTTP server.
+func edgeGateway(t *testing.T, d *app.Deps, timeouts ServerTimeouts) string {
 	t.Helper()
 	tm := loadTemplate(t)
-	d := testDeps(t)
 	invokers := map[string]Invoker{}
 	for _, f := range tm.Functions {
 		invokers[f.LogicalID] = RouterInvoker{Router: Routers[f.LogicalID](d)}
@@ -101,9 +102,10 @@ func edgeCall(t *testing.T, base, method, path, contentType, body string, hdr ma
 // real routers, over HTTP: each request below got through (or got API
 // Gateway's bare {"message":"Not Found"}) before.
 func TestGatewayStrictRequestsAndUniformAnswers(t *testing.T) {
-	base := edgeGateway(t, APIGatewayTimeouts)
+	env := apptest.New(t) // the embedded DynamoDB with the demo data
+	base := edgeGateway(t, env.Deps, APIGatewayTimeouts)
 	origin := map[string]string{"Origin": "http://127.0.0.1:3000"} // the template's PanelOrigin
-	login := `{"email":"owner@acme.example","password":"demo-password-1"}`
+	login := `{"email":"owner@acme.example","password":"` + demo.Password + `"}`
 	cases := []struct {
 		name, method, path, contentType, body string
 		status, code                          int
@@ -117,7 +119,7 @@ func TestGatewayStrictRequestsAndUniformAnswers(t *testing.T) {
 		{"wrong method, device API", "PATCH", "/push/v2/device/info", "", "", 405, 40501, "GET"},
 		{"text/plain JSON", "POST", "/v1/login", "text/plain", login, 415, 41501, ""},
 		{"no content type", "POST", "/v1/login", "", login, 415, 41501, ""},
-		{"case-variant names", "POST", "/v1/login", "application/json", `{"EMAIL":"owner@acme.example","PassWord":"demo-password-1"}`, 400, 40002, ""},
+		{"case-variant names", "POST", "/v1/login", "application/json", `{"EMAIL":"owner@acme.example","PassWord":"` + demo.Password + `"}`, 400, 40002, ""},
 		{"repeated name", "POST", "/v1/login", "application/json; charset=utf-8", `{"email":"x@acme.example","password":"p","email":"owner@acme.example"}`, 400, 40002, ""},
 		{"over 16 KiB", "POST", "/v1/login", "application/json", `{"email":"` + strings.Repeat("a", domain.MaxBodyBytes) + `"}`, 413, 41301, ""},
 	}
@@ -134,9 +136,13 @@ func TestGatewayStrictRequestsAndUniformAnswers(t *testing.T) {
 				t.Errorf("%s: %s = %q, want %q", tc.name, k, got, v)
 			}
 		}
-		if strings.Contains(a.raw, "demo-password-1") {
+		if strings.Contains(a.raw, demo.Password) {
 			t.Errorf("%s: the answer echoes the password", tc.name)
 		}
+	}
+	// The same login, exact and declared as JSON, goes through.
+	if a := edgeCall(t, base, "POST", "/v1/login", "application/json; charset=utf-8", login, origin); a.status != 200 {
+		t.Errorf("a strict login: %d %s", a.status, a.raw)
 	}
 	// CORS preflights are still answered, on any path, by the gateway.
 	for _, path := range []string{"/v1/login", "/v1/nothing"} {
@@ -153,7 +159,7 @@ func TestGatewayStrictRequestsAndUniformAnswers(t *testing.T) {
 // connection ends within a bound; the short timeouts stand in for
 // APIGatewayTimeouts' 10 s.
 func TestGatewayCutsOffSlowBodies(t *testing.T) {
-	base := edgeGateway(t, ServerTimeouts{ReadHeader: time.Second, Read: time.Second, Write: 5 * time.Second, Idle: time.Second})
+	base := edgeGateway(t, testDeps(t), ServerTimeouts{ReadHeader: time.Second, Read: time.Second, Write: 5 * time.Second, Idle: time.Second})
 	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
 	if err != nil {
 		t.Fatal(err)
