@@ -64,7 +64,7 @@ func TestSampleEvents(t *testing.T) {
 				t.Errorf("%s: version %q, want 2.0", name, ev.Version)
 			case !ok:
 				t.Errorf("%s: routeKey %q is not a route of %s", name, ev.RouteKey, id)
-			case ev.RequestContext.RouteKey != ev.RouteKey || ev.RequestContext.HTTP.Method != r.Method ||
+			case ev.RequestContext.RouteKey != ev.RouteKey || (ev.RequestContext.HTTP.Method != r.Method && !r.IsDefault()) ||
 				ev.RequestContext.HTTP.Path != ev.RawPath:
 				t.Errorf("%s: requestContext (routeKey %q, method %q, path %q) disagrees with the event", name,
 					ev.RequestContext.RouteKey, ev.RequestContext.HTTP.Method, ev.RequestContext.HTTP.Path)
@@ -72,7 +72,18 @@ func TestSampleEvents(t *testing.T) {
 			if !ok {
 				continue
 			}
+			if r.IsDefault() {
+				// What no route matches: any method and path, no parameters.
+				for _, other := range tm.Routes() {
+					if _, match := apigw.MatchRoute(other.Key(), ev.RequestContext.HTTP.Method, ev.RawPath); match || ev.PathParameters != nil {
+						t.Errorf("%s: a $default event must be a request no other route matches (%s does)", name, other.Key())
+					}
+				}
+			}
 			params, match := apigw.MatchRoute(r.Key(), r.Method, ev.RawPath)
+			if r.IsDefault() {
+				params, match = nil, true
+			}
 			if !match {
 				t.Errorf("%s: rawPath %q does not match %s", name, ev.RawPath, r.Key())
 				continue

@@ -94,7 +94,8 @@ func DecodeResponse(out []byte) (events.APIGatewayV2HTTPResponse, error) {
 // the function that owns the route and writes its response. It answers
 // CORS preflights from the template's CorsConfiguration, as API Gateway
 // does. Requests that match no route are served from Static (GET and
-// HEAD), else get API Gateway's 404.
+// HEAD), else go to the $default route's function, as on AWS (or, in a
+// template without one, get API Gateway's bare 404).
 type Gateway struct {
 	routes    []Route // most specific first
 	functions map[string]*gatewayFunction
@@ -102,6 +103,9 @@ type Gateway struct {
 	static    fs.FS
 	log       *slog.Logger
 	now       func() time.Time
+
+	// defaultRoute is the template's $default route, if it has one.
+	defaultRoute *Route
 }
 
 type gatewayFunction struct {
@@ -126,7 +130,13 @@ func NewGateway(t *Template, invokers map[string]Invoker, static fs.FS, log *slo
 			return nil, fmt.Errorf("localstack: no invoker for %s", f.LogicalID)
 		}
 		g.functions[f.LogicalID] = &gatewayFunction{invoker: in, timeout: time.Duration(f.TimeoutSecs) * time.Second}
-		g.routes = append(g.routes, f.Routes...)
+		for _, r := range f.Routes {
+			if r.IsDefault() {
+				g.defaultRoute = &r
+				continue
+			}
+			g.routes = append(g.routes, r)
+		}
 	}
 	slices.SortStableFunc(g.routes, moreSpecific)
 	return g, nil
@@ -177,8 +187,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if (r.Method == http.MethodGet || r.Method == http.MethodHead) && g.serveStatic(w, r) {
 			return
 		}
-		WriteGatewayError(w, http.StatusNotFound, "Not Found")
-		return
+		if g.defaultRoute == nil {
+			WriteGatewayError(w, http.StatusNotFound, "Not Found")
+			return
+		}
+		route, params = *g.defaultRoute, nil
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxPayloadBytes+1))
 	if err != nil {
@@ -286,4 +299,44 @@ func (g *Gateway) serveStatic(w http.ResponseWriter, r *http.Request) bool {
 	w.Header().Set("Cache-Control", "no-cache")
 	http.FileServerFS(g.static).ServeHTTP(w, r)
 	return true
+}
+
+// ServerTimeouts bound how long one connection may hold the gateway's
+// HTTP and HTTPS servers, so a client that trickles its request (a
+// slowloris) is cut off instead of holding a connection and a goroutine
+// for as long as it likes.
+type ServerTimeouts struct {
+	// ReadHeader bounds reading the request line and headers.
+	ReadHeader time.Duration
+	// Read bounds reading the whole request, body included.
+	Read time.Duration
+	// Write bounds the time from the end of the request headers to the
+	// end of the response: it must leave room for the function to run.
+	Write time.Duration
+	// Idle bounds the wait for the next request on a kept-alive
+	// connection.
+	Idle time.Duration
+}
+
+// APIGatewayTimeouts are what API Gateway HTTP APIs do, as near as its
+// published figures allow: the integration may take up to 30 s (its fixed
+// quota), so a response may take that long to write; reading a request
+// gets 10 s (API Gateway publishes no figure; a panel or phone request is
+// a few KiB, and 10 s is generous on any link); idle kept-alive
+// connections are dropped after a minute.
+var APIGatewayTimeouts = ServerTimeouts{
+	ReadHeader: 10 * time.Second,
+	Read:       10 * time.Second,
+	Write:      35 * time.Second, // the 30 s integration timeout, plus writing
+	Idle:       60 * time.Second,
+}
+
+// Server returns an HTTP server of h with these timeouts; errLog may be
+// nil.
+func (t ServerTimeouts) Server(h http.Handler, errLog *slog.Logger) *http.Server {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: t.ReadHeader, ReadTimeout: t.Read, WriteTimeout: t.Write, IdleTimeout: t.Idle}
+	if errLog != nil {
+		srv.ErrorLog = slog.NewLogLogger(errLog.Handler(), slog.LevelDebug)
+	}
+	return srv
 }

@@ -98,6 +98,9 @@ type Options struct {
 	Argon2 *secret.Argon2Params
 	// NoDemo skips loading the demo data.
 	NoDemo bool
+	// Timeouts of the gateway's HTTP and HTTPS servers; the zero value
+	// means APIGatewayTimeouts.
+	Timeouts ServerTimeouts
 }
 
 // Stack is a running local stack.
@@ -121,6 +124,7 @@ type Stack struct {
 	Env map[string]map[string]string
 
 	log       *slog.Logger
+	timeouts  ServerTimeouts
 	certsMade string // what EnsureCerts had to make
 	invokers  map[string]Invoker
 	closers   []func() error // run in reverse order
@@ -133,7 +137,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Stack{log: o.Log, TableName: ddblocal.DefaultTable, Mode: "in-process", Env: map[string]map[string]string{}}
+	s := &Stack{log: o.Log, timeouts: o.Timeouts, TableName: ddblocal.DefaultTable, Mode: "in-process", Env: map[string]map[string]string{}}
 	if o.RIE {
 		s.Mode = "rie"
 	}
@@ -286,6 +290,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Output == nil {
 		o.Output = os.Stderr
+	}
+	if o.Timeouts == (ServerTimeouts{}) {
+		o.Timeouts = APIGatewayTimeouts
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
@@ -537,8 +544,7 @@ func (s *Stack) startRIE(ctx context.Context, o Options, bins map[string]string)
 }
 
 func (s *Stack) serve(ln net.Listener, h http.Handler, certs *Certs) {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
+	srv := s.timeouts.Server(h, s.log)
 	if certs != nil {
 		srv.TLSConfig = certs.Config.Clone() // ServeTLS adds to it
 		go func() { _ = srv.ServeTLS(ln, "", "") }()

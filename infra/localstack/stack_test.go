@@ -139,11 +139,15 @@ func TestStackSurface(t *testing.T) {
 			t.Errorf("GET / = %d, want the panel", resp.StatusCode)
 		}
 	}
-	if resp, body := get("/no/such/route", nil, "GET"); resp.StatusCode != 404 || body != `{"message":"Not Found"}` {
+	// Route misses reach the $default route's function, as on AWS, and
+	// get the envelope (DESIGN.md §4.1).
+	if resp, body := get("/no/such/route", nil, "GET"); resp.StatusCode != 404 || !strings.Contains(body, `"code":40401`) ||
+		resp.Header.Get("Strict-Transport-Security") == "" {
 		t.Errorf("unknown route: %d %s", resp.StatusCode, body)
 	}
-	if resp, body := get("/v1/login", nil, "PATCH"); resp.StatusCode != 404 || body != `{"message":"Not Found"}` {
-		t.Errorf("unknown method: %d %s", resp.StatusCode, body)
+	if resp, body := get("/v1/login", nil, "PATCH"); resp.StatusCode != 405 || !strings.Contains(body, `"code":40501`) ||
+		resp.Header.Get("Allow") != "POST" {
+		t.Errorf("unknown method: %d %s Allow %q", resp.StatusCode, body, resp.Header.Get("Allow"))
 	}
 	resp, _ = get("/v1/login", map[string]string{"Origin": s.PanelOrigin, "Access-Control-Request-Method": "POST"}, "OPTIONS")
 	if resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Origin") != s.PanelOrigin {

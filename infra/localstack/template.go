@@ -9,6 +9,8 @@ import (
 	"github.com/awslabs/goformation/v7"
 	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/intrinsics"
+
+	"push-reactivation/shared/apigw"
 )
 
 // Template is what the local stack reads from template.yaml: the
@@ -40,13 +42,22 @@ type Function struct {
 // Route is one HttpApi event of a function.
 type Route struct {
 	Event    string // the event's name in the template
-	Method   string // upper case; ANY matches every method
-	Path     string // "/v1/login/{txid}/verify"
+	Method   string // upper case; ANY matches every method; "" for $default
+	Path     string // "/v1/login/{txid}/verify", or "$default"
 	Function string // the owning function's logical id
 }
 
-// Key is the route key API Gateway puts in the event: "POST /v1/login".
-func (r Route) Key() string { return r.Method + " " + r.Path }
+// Key is the route key API Gateway puts in the event: "POST /v1/login",
+// or "$default".
+func (r Route) Key() string {
+	if r.IsDefault() {
+		return apigw.DefaultRoute
+	}
+	return r.Method + " " + r.Path
+}
+
+// IsDefault reports whether r is the API's $default route.
+func (r Route) IsDefault() bool { return r.Method == "" && r.Path == apigw.DefaultRoute }
 
 // CORS is an HttpApi CorsConfiguration.
 type CORS struct {
@@ -105,10 +116,14 @@ func LoadTemplate(path string, params map[string]string) (*Template, error) {
 				return nil, fmt.Errorf("localstack: %s event %s has no properties", id, name)
 			}
 			p := ev.Properties.HttpApiEvent
-			if p.Method == nil || p.Path == nil {
+			if p.Method == nil && p.Path == nil {
 				// Without Method and Path the event is the API's $default
-				// route; this service declares every route explicitly.
-				return nil, fmt.Errorf("localstack: %s event %s needs Method and Path", id, name)
+				// route: what no other route matches.
+				f.Routes = append(f.Routes, Route{Event: name, Path: apigw.DefaultRoute, Function: id})
+				continue
+			}
+			if p.Method == nil || p.Path == nil {
+				return nil, fmt.Errorf("localstack: %s event %s needs Method and Path (or neither, for $default)", id, name)
 			}
 			method := strings.ToUpper(*p.Method)
 			if method == "X-AMAZON-APIGATEWAY-ANY-METHOD" {

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"reflect"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -111,16 +112,24 @@ func (r *Request) Query() url.Values {
 	return v
 }
 
-// DecodeJSON decodes the body strictly into v: one JSON object, no unknown
-// fields, nothing after it. An empty body decodes as {}. Failures are
-// 40002 naming what was wrong, never echoing the input.
+// DecodeJSON decodes the body strictly into v: one JSON object, declared
+// as application/json (else 415 41501), member names exactly as v's json
+// tags spell them, none repeated, no unknown fields, nothing after it. An
+// empty body is {} (see checkJSONContentType). Failures are 40002 naming
+// what was wrong, never echoing a value.
 func (r *Request) DecodeJSON(v any) error {
 	body := strings.TrimSpace(string(r.Body))
+	if err := checkJSONContentType(r.Header("content-type"), body == ""); err != nil {
+		return err
+	}
 	if body == "" {
 		body = "{}"
 	}
 	if body[0] != '{' {
 		return domain.Errorf(domain.CodeInvalidParams, "body must be a JSON object")
+	}
+	if err := exactMembers([]byte(body), reflect.TypeOf(v)); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(strings.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -229,7 +238,7 @@ func (rt *Router) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 	}
 	route, req.PathParams, routeKey = rt.match(ev, req.Method, req.Path)
 	if route.Handler == nil {
-		return rt.fail(req, domain.NewError(domain.CodeNotFound)), nil
+		return rt.routeMiss(log, req), nil
 	}
 	body, err := decodeBody(ev)
 	if err != nil {
@@ -365,6 +374,11 @@ func (rt *Router) finish(req *Request, r *Response) events.APIGatewayV2HTTPRespo
 	out := events.APIGatewayV2HTTPResponse{StatusCode: r.Status, Headers: map[string]string{
 		"Cache-Control":          "no-store",
 		"X-Content-Type-Options": "nosniff",
+		// DESIGN.md §4.1 wants it on every answer over HTTPS. On AWS every
+		// answer is (HTTP APIs serve HTTPS only); the local stack's plain
+		// HTTP answers carry it too, which is harmless: browsers ignore
+		// Strict-Transport-Security received over http (RFC 6797 §8.1).
+		"Strict-Transport-Security": HSTS,
 	}}
 	for k, v := range r.Headers {
 		out.Headers[k] = v

@@ -225,12 +225,12 @@ func TestFormMergesQueryAndBody(t *testing.T) {
 }
 
 func FuzzDecodeJSON(f *testing.F) {
-	for _, s := range []string{`{}`, `{"name":"x"}`, `{"n":1e999}`, `[`, `{"name":"\u0000"}`, "\xff"} {
+	for _, s := range []string{`{}`, `{"name":"x"}`, `{"n":1e999}`, `[`, `{"name":"\u0000"}`, "\xff", `{"inner":{"x":1,"x":2}}`, `{"list":[{"Email":1}]}`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
-		var b echoBody
-		err := (&Request{Body: []byte(body)}).DecodeJSON(&b)
+		var b nestedBody
+		err := (&Request{Event: event("POST", "/", body), Body: []byte(body)}).DecodeJSON(&b)
 		if err != nil {
 			if de, ok := domain.AsError(err); !ok || de.Code != domain.CodeInvalidParams {
 				t.Fatalf("decode error not 40002: %v", err)

@@ -156,7 +156,7 @@ type Request struct {
 	Method, Path string
 	Token        string            // bearer session token
 	JSON         any               // marshalled as the body when not nil
-	Body         string            // raw body when JSON is nil
+	Body         string            // raw body when JSON is nil, sent as application/json unless Headers say otherwise
 	Query        string            // raw query string
 	Headers      map[string]string // extra headers
 }
@@ -177,6 +177,9 @@ func (e *Env) Call(router *apigw.Router, req Request) *Response {
 func Event(req Request) events.APIGatewayV2HTTPRequest {
 	body := req.Body
 	headers := map[string]string{"user-agent": "apptest"}
+	if body != "" {
+		headers["content-type"] = "application/json" // what the panel sends
+	}
 	if req.JSON != nil {
 		b, _ := json.Marshal(req.JSON)
 		body = string(b)

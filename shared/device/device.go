@@ -87,6 +87,11 @@ func (s *Service) Router() *apigw.Router {
 		apigw.Route{Key: "GET /push/v2/device/info", Handler: s.info},
 		apigw.Route{Key: "GET /activate/{code}", Handler: s.landing},
 		apigw.Route{Key: "HEAD /activate/{code}", Handler: s.landing},
+		// The API's $default route: the envelope for route misses
+		// (404, or 405 with Allow). It lives here, on the public edge
+		// that already faces anonymous callers, rather than in a sixth
+		// function; a miss touches no table, mail or phone.
+		apigw.RouteMisses(),
 	)
 }
 

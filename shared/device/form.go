@@ -20,8 +20,11 @@ const (
 
 // text returns the one value of an optional form field, "" when absent.
 // A repeated field, or one that is longer than max bytes, not UTF-8 or
-// holds control characters, is 40002 naming the field: DynamoDB refuses
-// invalid UTF-8, and whatever is stored is later shown on a screen.
+// holds control or format characters, is 40002 naming the field: DynamoDB
+// refuses invalid UTF-8, and whatever is stored is later shown on a
+// screen and in notice emails, where a bidi override (U+202E) would make
+// "iPhone\u202egnp.exe" read as something else and zero-width characters
+// (U+200B, U+FEFF) make two names look alike.
 func text(form url.Values, name string, max int) (string, error) {
 	vs := form[name]
 	switch {
@@ -35,7 +38,7 @@ func text(form url.Values, name string, max int) (string, error) {
 		return "", domain.InvalidParam(name)
 	}
 	for _, r := range v {
-		if unicode.IsControl(r) {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
 			return "", domain.InvalidParam(name)
 		}
 	}

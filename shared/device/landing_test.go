@@ -14,6 +14,7 @@ import (
 
 	"github.com/awslabs/goformation/v7"
 
+	"push-reactivation/shared/apigw"
 	"push-reactivation/shared/apptest"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/reactivation"
@@ -159,12 +160,14 @@ func TestRoutesMatchTemplate(t *testing.T) {
 	for _, ev := range fn.Events {
 		if h := ev.Properties.HttpApiEvent; h != nil && h.Method != nil && h.Path != nil {
 			want = append(want, strings.ToUpper(*h.Method)+" "+*h.Path)
+		} else if h != nil && h.Method == nil && h.Path == nil {
+			want = append(want, apigw.DefaultRoute)
 		}
 	}
 	got := f.router.Routes()
 	slices.Sort(want)
 	slices.Sort(got)
-	if !slices.Equal(got, want) || len(want) != 7 {
+	if !slices.Equal(got, want) || len(want) != 8 {
 		t.Fatalf("routes %v, template %v", got, want)
 	}
 }

@@ -18,10 +18,12 @@ const (
 	CodeForbidden         Code = 40301 // the role does not allow it
 	CodeChildAccount      Code = 40302 // not allowed while acting in a child account
 	CodeNotFound          Code = 40401 // no such thing, or not yours to see
+	CodeMethodNotAllowed  Code = 40501 // the path exists, the method does not (with Allow)
 	CodeUnknownActivation Code = 40403 // unknown, used, expired or cancelled activation code
 	CodeConflict          Code = 40901 // the state changed under the request
 	CodeExpired           Code = 41001 // the login transaction or code has expired
 	CodeTooLarge          Code = 41301 // request body over MaxBodyBytes
+	CodeUnsupportedMedia  Code = 41501 // a JSON body without Content-Type: application/json
 	CodeLocked            Code = 42301 // the administrator is locked out
 	CodeRateLimited       Code = 42901 // too many requests; see RetryAfter
 	CodeInternal          Code = 50001 // anything unexpected; details only in logs
@@ -102,6 +104,10 @@ func DefaultMessage(c Code) string {
 		return "Expired"
 	case CodeTooLarge:
 		return "Request body too large"
+	case CodeMethodNotAllowed:
+		return "Method not allowed"
+	case CodeUnsupportedMedia:
+		return "Unsupported media type: send Content-Type: application/json"
 	case CodeLocked:
 		return "Administrator is locked out"
 	case CodeRateLimited:

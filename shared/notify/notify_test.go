@@ -128,8 +128,13 @@ func TestPhoneActivatedNotice(t *testing.T) {
 	}
 
 	// Platform and model come from the phone: markup and a right-to-left
-	// override must not reach the reader as such.
-	resp := f.activate(code, "Android", "Pixel 9 <b>Pro</b>\u202etxt.exe")
+	// override must not reach the reader as such. The device API refuses
+	// the override outright (and the code stays redeemable); the notice's
+	// own cleaning remains for anything stored before that rule.
+	if resp := f.activate(code, "Android", "Pixel 9 <b>Pro</b>\u202etxt.exe"); resp.Status != 400 {
+		t.Fatalf("activation with a bidi override: %d %s", resp.Status, resp.Body)
+	}
+	resp := f.activate(code, "Android", "Pixel 9 <b>Pro</b>txt.exe")
 	if resp.Status != 200 {
 		t.Fatalf("activation: %d %s", resp.Status, resp.Body)
 	}

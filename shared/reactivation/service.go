@@ -266,6 +266,13 @@ func (s *Service) Get(ctx context.Context, actor *domain.Principal, id string) (
 // both condition on the code still being pending. An expired reactivation
 // gives 41001, an activated or cancelled one 40901. The audit event is
 // written in the same transaction.
+//
+// Unlike Start, Cancel deliberately does not require recent
+// authentication (40103): it only takes access away (the codes die, the
+// admin's current Duo Push is untouched), so the worst a stolen session
+// can do with it is what the admin can undo by starting again, and the
+// target of an Owner-started reactivation must be able to refuse it at
+// once, as the notice email says, without a new second factor first.
 func (s *Service) Cancel(ctx context.Context, actor *domain.Principal, id, ip, userAgent string) (*domain.Reactivation, error) {
 	r, err := s.Get(ctx, actor, id)
 	if err != nil {

@@ -20,7 +20,8 @@ import (
 )
 
 // Gateway serves the routes of routers over HTTP. A request no router
-// serves gets 404 with the Duo FAIL envelope, as from API Gateway.
+// serves gets the first router's route-miss answer (404, or 405 with
+// Allow, in the Duo FAIL envelope), as through the API's $default route.
 func Gateway(routers ...*apigw.Router) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ev, err := Event(r)
