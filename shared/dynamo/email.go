@@ -132,7 +132,7 @@ func emailHashIs(hash string, values map[string]types.AttributeValue) string {
 // trips (log read, transaction), four when the reactivation moved on.
 func (s *Store) VoidEmailCode(ctx context.Context, issued *IssuedEmailCode, reason string) error {
 	e := issued.hit.entry()
-	refund := []rateRefund{{RateSubject{issued.hit.Limit, issued.hit.Subject}, func(x string) bool { return x == e }}}
+	refund := []rateRefund{{RateSubject: RateSubject{Limit: issued.hit.Limit, Subject: issued.hit.Subject}, match: func(x string) bool { return x == e }}}
 	err := s.refund(ctx, refund, s.voidItems(issued, reason, true))
 	if transactionConflict(err) {
 		err = s.refund(ctx, refund, s.voidItems(issued, reason, false))

@@ -191,7 +191,7 @@ func (s *Store) RefundLoginPasscode(ctx context.Context, txid, hash string, l Li
 		return fmt.Errorf("dynamo: refund login send: %w", err)
 	}
 	tag := sendTag(txid, hash)
-	return s.refund(ctx, []rateRefund{{RateSubject{l, adminID}, func(e string) bool { return strings.HasSuffix(e, "/"+tag) }}}, nil)
+	return s.refund(ctx, []rateRefund{{RateSubject: RateSubject{Limit: l, Subject: adminID}, match: func(e string) bool { return strings.HasSuffix(e, "/"+tag) }}}, nil)
 }
 
 // ReserveLoginPasscodeTry takes one try of the login's current passcode

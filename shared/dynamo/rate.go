@@ -73,14 +73,19 @@ type rateState struct {
 	subject string
 	version int64    // 0 when the item does not exist
 	hits    []string // entries, oldest first
+	// failures is the subject's consecutive failure count, kept on the
+	// log of limits that apply only past a number of failures
+	// (RateSubject.SlowAfter); 0 elsewhere.
+	failures int
 }
 
 // rateItem is the stored log. The hits are one space-separated string
 // rather than a list: an empty list does not survive every DynamoDB
 // implementation (minidyn reads it back as a string), an empty string does.
 type rateItem struct {
-	Hits    string `dynamodbav:"hits"`
-	Version int64    `dynamodbav:"version"`
+	Hits     string `dynamodbav:"hits"`
+	Version  int64  `dynamodbav:"version"`
+	Failures int    `dynamodbav:"failures"`
 }
 
 func rateKey(l Limit, subject string) map[string]types.AttributeValue {
@@ -144,7 +149,8 @@ func (st *rateState) without(match func(entry string) bool) ([]string, bool) {
 // txWrite is the conditional write of hits to the subject's log: it holds
 // only if nobody wrote the log since it was read (version). ttl keeps the
 // item until its newest hit has left the window (TTL only cleans up).
-func (s *Store) txWrite(st *rateState, hits []string, ttl time.Time) types.TransactWriteItem {
+// resetFailures also sets the failure count kept on the log to 0.
+func (s *Store) txWrite(st *rateState, hits []string, ttl time.Time, resetFailures bool) types.TransactWriteItem {
 	cond := "version = :v"
 	if st.version == 0 {
 		cond = "attribute_not_exists(version)"
@@ -153,7 +159,12 @@ func (s *Store) txWrite(st *rateState, hits []string, ttl time.Time) types.Trans
 	if st.version != 0 {
 		values[":v"] = num(st.version)
 	}
-	return s.txUpdate(rateKey(st.limit, st.subject), "SET hits = :h, #t = :ttl, #type = :type ADD version :one", cond,
+	set := "SET hits = :h, #t = :ttl, #type = :type"
+	if resetFailures {
+		set += ", failures = :zero"
+		values[":zero"] = num(0)
+	}
+	return s.txUpdate(rateKey(st.limit, st.subject), set+" ADD version :one", cond,
 		map[string]string{"#t": attrTTL, "#type": attrType}, values)
 }
 
@@ -167,6 +178,13 @@ func (st *rateState) ttl(hits []string, now time.Time) time.Time {
 	return newest.Add(st.limit.Window).Add(time.Hour)
 }
 
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
 func decodeRate(l Limit, subject string, m map[string]types.AttributeValue) (*rateState, error) {
 	st := &rateState{limit: l, subject: subject}
 	if m == nil {
@@ -176,7 +194,7 @@ func decodeRate(l Limit, subject string, m map[string]types.AttributeValue) (*ra
 	if err := attributevalue.UnmarshalMap(m, &it); err != nil {
 		return nil, fmt.Errorf("dynamo: unmarshal rate %s: %w", l.Name, err)
 	}
-	st.version, st.hits = it.Version, strings.Fields(it.Hits)
+	st.version, st.hits, st.failures = it.Version, strings.Fields(it.Hits), it.Failures
 	return st, nil
 }
 
@@ -184,6 +202,19 @@ func decodeRate(l Limit, subject string, m map[string]types.AttributeValue) (*ra
 type RateSubject struct {
 	Limit   Limit
 	Subject string
+	// SlowAfter, when not 0, applies the limit only once the subject's
+	// consecutive failures (kept on its log) reached it; below that the
+	// hits are recorded all the same, so the window is full of history
+	// the moment the limit starts to apply.
+	SlowAfter int
+	// Keep is how long the log outlives now at least (its TTL), for logs
+	// that also remember failures.
+	Keep time.Duration
+}
+
+// applies reports whether the limit of rs is enforced on st.
+func (rs RateSubject) applies(st *rateState) bool {
+	return rs.SlowAfter == 0 || st.failures >= rs.SlowAfter
 }
 
 // readRates reads the logs of subjects strongly consistently, in order: a
@@ -274,8 +305,10 @@ func (s *Store) hitAll(ctx context.Context, subjects []RateSubject, tag string,
 		}
 		now := s.clock.Now()
 		var wait time.Duration
-		for _, st := range states {
-			wait = max(wait, st.retryAfter(now))
+		for i, st := range states {
+			if subjects[i].applies(st) {
+				wait = max(wait, st.retryAfter(now))
+			}
 		}
 		if wait > 0 {
 			return nil, domain.RateLimited(wait)
@@ -289,7 +322,7 @@ func (s *Store) hitAll(ctx context.Context, subjects []RateSubject, tag string,
 			}
 			hits[i] = Hit{Limit: st.limit, Subject: st.subject, At: now.UnixNano(), Tag: t}
 			next := st.with(now, hits[i])
-			items[i] = s.txWrite(st, next, st.ttl(next, now))
+			items[i] = s.txWrite(st, next, later(st.ttl(next, now), now.Add(subjects[i].Keep)), false)
 		}
 		all, first := build(items)
 		err = s.transact(ctx, all...)
@@ -332,7 +365,7 @@ func onlyRateFailed(err error, first, n int) bool {
 // returns (see hitAll), tagged tag ("" for a random tag).
 func (s *Store) txHit(ctx context.Context, l Limit, subject, tag string,
 	build func(rate types.TransactWriteItem) ([]types.TransactWriteItem, int)) (Hit, error) {
-	hits, err := s.hitAll(ctx, []RateSubject{{l, subject}}, tag, func(rate []types.TransactWriteItem) ([]types.TransactWriteItem, int) {
+	hits, err := s.hitAll(ctx, []RateSubject{{Limit: l, Subject: subject}}, tag, func(rate []types.TransactWriteItem) ([]types.TransactWriteItem, int) {
 		return build(rate[0])
 	})
 	if err != nil {
@@ -345,7 +378,7 @@ func (s *Store) txHit(ctx context.Context, l Limit, subject, tag string,
 // domain.RateLimited with Retry-After when the window is full. Two round
 // trips (read, conditional write), more only under contention.
 func (s *Store) RateHit(ctx context.Context, l Limit, subject string) error {
-	_, err := s.RateHits(ctx, RateSubject{l, subject})
+	_, err := s.RateHits(ctx, RateSubject{Limit: l, Subject: subject})
 	return err
 }
 
@@ -374,7 +407,7 @@ func (s *Store) RefundHits(ctx context.Context, hits ...Hit) error {
 	refunds := make([]rateRefund, len(hits))
 	for i, h := range hits {
 		e := h.entry()
-		refunds[i] = rateRefund{RateSubject{h.Limit, h.Subject}, func(x string) bool { return x == e }}
+		refunds[i] = rateRefund{RateSubject: RateSubject{Limit: h.Limit, Subject: h.Subject}, match: func(x string) bool { return x == e }}
 	}
 	return s.refund(ctx, refunds, nil)
 }
@@ -383,6 +416,8 @@ func (s *Store) RefundHits(ctx context.Context, hits ...Hit) error {
 type rateRefund struct {
 	RateSubject
 	match func(entry string) bool
+	// resetFailures also sets the log's failure count back to 0.
+	resetFailures bool
 }
 
 // refund removes one entry from each log in one transaction, with extra
@@ -405,8 +440,9 @@ func (s *Store) refund(ctx context.Context, refunds []rateRefund, extra []types.
 		}
 		items := []types.TransactWriteItem{}
 		for i, st := range states {
-			if rest, found := st.without(refunds[i].match); found {
-				items = append(items, s.txWrite(st, rest, st.ttl(rest, s.clock.Now())))
+			rest, found := st.without(refunds[i].match)
+			if found || refunds[i].resetFailures {
+				items = append(items, s.txWrite(st, rest, st.ttl(rest, s.clock.Now()), refunds[i].resetFailures))
 			}
 		}
 		n := len(items)
@@ -428,7 +464,7 @@ func (s *Store) refund(ctx context.Context, refunds []rateRefund, extra []types.
 // CountHits is how many hits of l for subject lie in the window ending
 // now. One round trip. For tests and operators.
 func (s *Store) CountHits(ctx context.Context, l Limit, subject string) (int, error) {
-	states, err := s.readRates(ctx, []RateSubject{{l, subject}})
+	states, err := s.readRates(ctx, []RateSubject{{Limit: l, Subject: subject}})
 	if err != nil {
 		return 0, err
 	}
