@@ -42,11 +42,17 @@ type PasswordGuard struct {
 type PasswordAttempt struct {
 	guard    PasswordGuard
 	emailKey string
+	address  string
 	hits     []Hit
 }
 
-func (g PasswordGuard) accountSubject(emailKey string) RateSubject {
-	return RateSubject{Limit: g.PerAccount, Subject: emailKey, SlowAfter: g.SlowAfter, Keep: g.Remember}
+// accountSubject is the per-account log. An address that logged in to
+// this account lately (one of the last five) is exempt from its slowdown:
+// the slowdown holds back guessers from elsewhere, while the real user at
+// a usual place keeps only the per-address limits, which nobody else can
+// use up.
+func (g PasswordGuard) accountSubject(emailKey, address string) RateSubject {
+	return RateSubject{Limit: g.PerAccount, Subject: emailKey, SlowAfter: g.SlowAfter, Keep: g.Remember, Exempt: address}
 }
 
 // ReservePasswordAttempt counts an attempt against all three limits before
@@ -58,12 +64,12 @@ func (s *Store) ReservePasswordAttempt(ctx context.Context, g PasswordGuard, ema
 	hits, err := s.RateHits(ctx,
 		RateSubject{Limit: g.PerEmailAddress, Subject: emailKey + "|" + address},
 		RateSubject{Limit: g.PerAddress, Subject: address},
-		g.accountSubject(emailKey),
+		g.accountSubject(emailKey, address),
 	)
 	if err != nil {
 		return nil, err
 	}
-	return &PasswordAttempt{guard: g, emailKey: emailKey, hits: hits}, nil
+	return &PasswordAttempt{guard: g, emailKey: emailKey, address: address, hits: hits}, nil
 }
 
 // PasswordFailed records a failed attempt (wrong password or unknown
@@ -93,22 +99,26 @@ func (s *Store) PasswordFailed(ctx context.Context, a *PasswordAttempt, ev *doma
 }
 
 // PasswordSucceeded ends an attempt whose password was right: its hits
-// are given back (the throttles count failures) and the email's
-// consecutive failures go back to 0, in one transaction. Two round trips.
+// are given back (the throttles count failures), the email's consecutive
+// failures go back to 0 and the address joins the account's known ones,
+// in one transaction. Two round trips.
 func (s *Store) PasswordSucceeded(ctx context.Context, a *PasswordAttempt) error {
 	refunds := make([]rateRefund, len(a.hits))
 	for i, h := range a.hits {
 		e := h.entry()
 		refunds[i] = rateRefund{RateSubject: RateSubject{Limit: h.Limit, Subject: h.Subject}, match: func(x string) bool { return x == e }}
 	}
-	refunds[len(refunds)-1].resetFailures = true // the account log is last
+	// The account log is last: its failures go back to 0 and this address
+	// becomes a known one.
+	refunds[len(refunds)-1].Keep = a.guard.Remember
+	refunds[len(refunds)-1].success = rateSuccess{succeeded: true, address: a.address}
 	return s.refund(ctx, refunds, nil)
 }
 
 // PasswordFailures is the email's consecutive failure count. One round
 // trip. For tests and operators.
 func (s *Store) PasswordFailures(ctx context.Context, g PasswordGuard, emailKey string) (int, error) {
-	st, err := s.readRates(ctx, []RateSubject{g.accountSubject(emailKey)})
+	st, err := s.readRates(ctx, []RateSubject{g.accountSubject(emailKey, "")})
 	if err != nil {
 		return 0, err
 	}

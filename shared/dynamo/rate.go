@@ -77,6 +77,9 @@ type rateState struct {
 	// log of limits that apply only past a number of failures
 	// (RateSubject.SlowAfter); 0 elsewhere.
 	failures int
+	// known is the addresses that passed this subject's check lately
+	// (RateSubject.Exempt), most recent last.
+	known []string
 }
 
 // rateItem is the stored log. The hits are one space-separated string
@@ -86,6 +89,7 @@ type rateItem struct {
 	Hits     string `dynamodbav:"hits"`
 	Version  int64  `dynamodbav:"version"`
 	Failures int    `dynamodbav:"failures"`
+	Known    string `dynamodbav:"known"`
 }
 
 func rateKey(l Limit, subject string) map[string]types.AttributeValue {
@@ -149,8 +153,9 @@ func (st *rateState) without(match func(entry string) bool) ([]string, bool) {
 // txWrite is the conditional write of hits to the subject's log: it holds
 // only if nobody wrote the log since it was read (version). ttl keeps the
 // item until its newest hit has left the window (TTL only cleans up).
-// resetFailures also sets the failure count kept on the log to 0.
-func (s *Store) txWrite(st *rateState, hits []string, ttl time.Time, resetFailures bool) types.TransactWriteItem {
+// A success (o.succeeded) also sets the failure count kept on the log to
+// 0 and remembers o.address among the log's known addresses.
+func (s *Store) txWrite(st *rateState, hits []string, ttl time.Time, o rateSuccess) types.TransactWriteItem {
 	cond := "version = :v"
 	if st.version == 0 {
 		cond = "attribute_not_exists(version)"
@@ -160,9 +165,10 @@ func (s *Store) txWrite(st *rateState, hits []string, ttl time.Time, resetFailur
 		values[":v"] = num(st.version)
 	}
 	set := "SET hits = :h, #t = :ttl, #type = :type"
-	if resetFailures {
-		set += ", failures = :zero"
+	if o.succeeded {
+		set += ", failures = :zero, known = :known"
 		values[":zero"] = num(0)
+		values[":known"] = str(strings.Join(remember(st.known, o.address), " "))
 	}
 	return s.txUpdate(rateKey(st.limit, st.subject), set+" ADD version :one", cond,
 		map[string]string{"#t": attrTTL, "#type": attrType}, values)
@@ -194,7 +200,7 @@ func decodeRate(l Limit, subject string, m map[string]types.AttributeValue) (*ra
 	if err := attributevalue.UnmarshalMap(m, &it); err != nil {
 		return nil, fmt.Errorf("dynamo: unmarshal rate %s: %w", l.Name, err)
 	}
-	st.version, st.hits, st.failures = it.Version, strings.Fields(it.Hits), it.Failures
+	st.version, st.hits, st.failures, st.known = it.Version, strings.Fields(it.Hits), it.Failures, strings.Fields(it.Known)
 	return st, nil
 }
 
@@ -210,11 +216,41 @@ type RateSubject struct {
 	// Keep is how long the log outlives now at least (its TTL), for logs
 	// that also remember failures.
 	Keep time.Duration
+	// Exempt, when not "", lifts the limit for this caller if it is among
+	// the log's known addresses (those that succeeded lately), so a
+	// slowdown that an attacker caused does not hold back the real user
+	// at a place they logged in from before.
+	Exempt string
 }
 
 // applies reports whether the limit of rs is enforced on st.
 func (rs RateSubject) applies(st *rateState) bool {
+	if rs.Exempt != "" && slices.Contains(st.known, rs.Exempt) {
+		return false
+	}
 	return rs.SlowAfter == 0 || st.failures >= rs.SlowAfter
+}
+
+// maxKnown is how many recent successful addresses a log remembers.
+const maxKnown = 5
+
+// rateSuccess is what a success writes on a log besides its hits.
+type rateSuccess struct {
+	succeeded bool
+	address   string // remembered as known, when not ""
+}
+
+// remember returns known with address moved to the end (most recent),
+// keeping the last maxKnown.
+func remember(known []string, address string) []string {
+	out := slices.DeleteFunc(slices.Clone(known), func(k string) bool { return k == address })
+	if address != "" {
+		out = append(out, strings.ReplaceAll(address, " ", "_"))
+	}
+	if len(out) > maxKnown {
+		out = out[len(out)-maxKnown:]
+	}
+	return out
 }
 
 // readRates reads the logs of subjects strongly consistently, in order: a
@@ -322,7 +358,7 @@ func (s *Store) hitAll(ctx context.Context, subjects []RateSubject, tag string,
 			}
 			hits[i] = Hit{Limit: st.limit, Subject: st.subject, At: now.UnixNano(), Tag: t}
 			next := st.with(now, hits[i])
-			items[i] = s.txWrite(st, next, later(st.ttl(next, now), now.Add(subjects[i].Keep)), false)
+			items[i] = s.txWrite(st, next, later(st.ttl(next, now), now.Add(subjects[i].Keep)), rateSuccess{})
 		}
 		all, first := build(items)
 		err = s.transact(ctx, all...)
@@ -416,8 +452,9 @@ func (s *Store) RefundHits(ctx context.Context, hits ...Hit) error {
 type rateRefund struct {
 	RateSubject
 	match func(entry string) bool
-	// resetFailures also sets the log's failure count back to 0.
-	resetFailures bool
+	// success also resets the log's failure count and remembers an
+	// address (rateSuccess).
+	success rateSuccess
 }
 
 // refund removes one entry from each log in one transaction, with extra
@@ -441,8 +478,9 @@ func (s *Store) refund(ctx context.Context, refunds []rateRefund, extra []types.
 		items := []types.TransactWriteItem{}
 		for i, st := range states {
 			rest, found := st.without(refunds[i].match)
-			if found || refunds[i].resetFailures {
-				items = append(items, s.txWrite(st, rest, st.ttl(rest, s.clock.Now()), refunds[i].resetFailures))
+			if found || refunds[i].success.succeeded {
+				ttl := later(st.ttl(rest, s.clock.Now()), s.clock.Now().Add(refunds[i].Keep))
+				items = append(items, s.txWrite(st, rest, ttl, refunds[i].success))
 			}
 		}
 		n := len(items)

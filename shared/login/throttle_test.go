@@ -119,11 +119,13 @@ func TestPasswordThrottlePerAddress(t *testing.T) {
 }
 
 // TestPasswordAccountCeilingSlows: after 100 consecutive failures from
-// many addresses (none over its own limits), the account is slowed for
-// everyone, never locked: attempts get 429 until a slot of the per-account
-// window is free; a right password then logs in and resets the count.
+// many addresses (none over its own limits), the account is slowed, never
+// locked: attempts from anywhere share a few slots per window, and get
+// 429 when those are used up. The real user, at an address they logged in
+// from before, is not held back; their right password resets the count.
 func TestPasswordAccountCeilingSlows(t *testing.T) {
 	f := newFixture(t)
+	f.loginFrom(realUserIP, owner, demo.Password).OK(t, nil) // the real user's usual place
 	for i := range domain.PasswordFailuresBeforeSlowdown {
 		ip := fmt.Sprintf("192.0.2.%d", 1+i/domain.PasswordTriesPerEmailAddress)
 		failCode(t, f.loginFrom(ip, owner, fmt.Sprintf("guess-%d", i)), domain.CodeNotAuthenticated)
@@ -145,7 +147,7 @@ func TestPasswordAccountCeilingSlows(t *testing.T) {
 		failCode(t, f.loginFrom(fmt.Sprintf("192.0.2.%d", 210+i), owner, "guess"), domain.CodeNotAuthenticated)
 	}
 	retryAfterSecs(t, f.loginFrom("192.0.2.230", owner, "guess"))
-	f.env.Clock.Advance(domain.PasswordTriesPerAccountSlowedWindow)
+	// The real user at their usual address is not held back by the slowdown.
 	f.loginFrom(realUserIP, owner, demo.Password).OK(t, nil)
 	// The success reset the count: failures are plain 401s again, and many.
 	for i := range domain.PasswordTriesPerAccountSlowed + 1 {
@@ -225,4 +227,15 @@ func TestEmailSpellingsShareOneKey(t *testing.T) {
 		}
 		f.loginFrom(realUserIP, s, demo.Password).OK(t, nil)
 	}
+}
+
+// TestPasswordThrottleIPv6Prefix: IPv6 addresses count per /64, since one
+// subscriber holds a whole /64 and could otherwise rotate addresses.
+func TestPasswordThrottleIPv6Prefix(t *testing.T) {
+	f := newFixture(t)
+	for i := range domain.PasswordTriesPerEmailAddress {
+		failCode(t, f.loginFrom(fmt.Sprintf("2001:db8::%x", i+1), owner, "guess"), domain.CodeNotAuthenticated)
+	}
+	retryAfterSecs(t, f.loginFrom("2001:db8::ffff:1", owner, "guess"))
+	failCode(t, f.loginFrom("2001:db8:0:1::1", owner, "guess"), domain.CodeNotAuthenticated) // another /64
 }
