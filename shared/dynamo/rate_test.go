@@ -255,3 +255,43 @@ func TestRateHitsAllOrNothing(t *testing.T) {
 		t.Fatalf("the refused hit counted against the other limit: %d", n)
 	}
 }
+
+// TestEmailLimitAcrossDayBoundary: the daily email limit holds over any
+// 24 hours, not per UTC day, and a voided (unsent) email gives back
+// exactly its own entry even when voided after midnight.
+func TestEmailLimitAcrossDayBoundary(t *testing.T) {
+	f := newFixture(t)
+	admin := f.seedAdmin(t, "a1", "a1@acme.example")
+	f.clock.Add(11*time.Hour + 59*time.Minute + 50*time.Second) // 23:59:50 UTC
+	first := f.clock.Now()
+	var last *dynamo.IssuedEmailCode
+	for sent := 0; sent < domain.MaxEmailsPerAdminDay; {
+		r, _ := f.startReactivation(t, admin, 10*time.Minute)
+		for i := 0; i < domain.MaxEmailsPerReactivation && sent < domain.MaxEmailsPerAdminDay; i++ {
+			_, issued, err := f.addEmail(t, f.store, r.ID)
+			if err != nil {
+				t.Fatalf("email %d: %v", sent+1, err)
+			}
+			last = issued
+			sent++
+		}
+	}
+	f.clock.Add(20 * time.Second) // 00:00:10, a new UTC day
+	r, _ := f.startReactivation(t, admin, 10*time.Minute)
+	_, _, err := f.addEmail(t, f.store, r.ID)
+	if got, want := retryAfter(t, err), first.Add(24*time.Hour).Sub(f.clock.Now()); got != want {
+		t.Fatalf("Retry-After %v, want %v", got, want)
+	}
+	if err := f.store.VoidEmailCode(f.ctx, last, "send_failed"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := f.store.CountHits(f.ctx, emailLimit, admin.ID); n != domain.MaxEmailsPerAdminDay-1 {
+		t.Fatalf("after the void the log holds %d, want %d", n, domain.MaxEmailsPerAdminDay-1)
+	}
+	if _, _, err := f.addEmail(t, f.store, r.ID); err != nil {
+		t.Fatalf("the voided email's slot: %v", err)
+	}
+	if _, _, err := f.addEmail(t, f.store, r.ID); !errors.Is(err, domain.ErrRateLimited) {
+		t.Fatalf("one more: %v, want 42901", err)
+	}
+}
