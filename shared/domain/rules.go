@@ -105,12 +105,14 @@ const (
 	// the account is slowed, not locked: PasswordTriesPerAccountSlowed
 	// attempts per PasswordTriesPerAccountSlowedWindow from all addresses
 	// together, until a right password resets the count. An attacker with
-	// many addresses then gets 240 guesses a day instead of thousands; the
-	// real user still gets in (sooner if they use their usual address,
-	// whose own limits the attacker cannot touch, once a slot is free).
+	// many addresses then gets 240 guesses a day instead of thousands. The
+	// real user is not held back at an address they logged in from lately
+	// (the last PasswordKnownAddresses ones are exempt from the slowdown),
+	// and elsewhere waits at most one window for a free slot.
 	PasswordFailuresBeforeSlowdown      = 100
 	PasswordTriesPerAccountSlowed       = 10
 	PasswordTriesPerAccountSlowedWindow = time.Hour
+	PasswordKnownAddresses              = 5
 	// PasswordFailureMemory: consecutive failures are forgotten after a
 	// month without any attempt, so the table does not keep counts of
 	// abandoned guesses for ever, while a slow attacker (one try a day)

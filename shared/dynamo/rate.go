@@ -232,7 +232,7 @@ func (rs RateSubject) applies(st *rateState) bool {
 }
 
 // maxKnown is how many recent successful addresses a log remembers.
-const maxKnown = 5
+const maxKnown = domain.PasswordKnownAddresses
 
 // rateSuccess is what a success writes on a log besides its hits.
 type rateSuccess struct {
@@ -308,7 +308,7 @@ var errRateRace = errors.New("dynamo: rate log changed")
 // rateBackoff waits a little before another round, with jitter so the
 // losers of one race do not collide again in lockstep.
 func rateBackoff(ctx context.Context, attempt int) error {
-	d := time.Duration(1+rand.IntN(4<<attempt)) * time.Millisecond
+	d := time.Duration(1+rand.IntN(2<<attempt)) * time.Millisecond
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
