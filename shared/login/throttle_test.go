@@ -1,12 +1,17 @@
 package login_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"push-reactivation/shared/apptest"
 	"push-reactivation/shared/demo"
@@ -238,4 +243,34 @@ func TestPasswordThrottleIPv6Prefix(t *testing.T) {
 	}
 	retryAfterSecs(t, f.loginFrom("2001:db8::ffff:1", owner, "guess"))
 	failCode(t, f.loginFrom("2001:db8:0:1::1", owner, "guess"), domain.CodeNotAuthenticated) // another /64
+}
+
+// TestTypedEmailNeverStored: what is typed into the email field (here a
+// password, as happens when a person types in the wrong box) reaches
+// neither the table nor the logs: the throttles key on a digest.
+func TestTypedEmailNeverStored(t *testing.T) {
+	f := newFixture(t)
+	const typed = "Correct-Horse-Battery-7"
+	for range domain.PasswordTriesPerEmailAddress + 1 {
+		f.loginFrom(attackerIP, typed, "guess")
+	}
+	f.loginFrom(attackerIP, typed+"@acme.example", "guess")
+	out, err := f.env.Deps.AWS.DynamoDB.Scan(f.env.Ctx, &dynamodb.ScanInput{TableName: aws.String(f.env.Deps.Config.TableName)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Items) == 0 {
+		t.Fatal("empty table")
+	}
+	dump := ""
+	for _, item := range out.Items {
+		b, _ := json.Marshal(item)
+		dump += string(b)
+	}
+	if strings.Contains(strings.ToLower(dump), strings.ToLower(typed)) {
+		t.Fatal("the typed email is stored in the table")
+	}
+	if strings.Contains(strings.ToLower(f.env.Logs.String()), strings.ToLower(typed)) {
+		t.Fatal("the typed email is in the logs")
+	}
 }
