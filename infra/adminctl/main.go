@@ -228,7 +228,7 @@ func (c *cli) createAdmin(ctx context.Context, args []string) error {
 	if !validE164(*phone) {
 		return fmt.Errorf("%w: --phone %q is not E.164 (+ and 8 to 15 digits)", errUsage, *phone)
 	}
-	if !strings.Contains(*email, "@") {
+	if !strings.Contains(domain.NormalizeEmail(*email), "@") { // the form CreateAdmin stores
 		return fmt.Errorf("%w: --email %q is not an email address", errUsage, *email)
 	}
 	if _, err := c.store.GetAccount(ctx, *account); err != nil {

@@ -169,6 +169,10 @@ func TestRefusals(t *testing.T) {
 		{"bad kind", "", []string{"create-account", "--id", "c", "--name", "C", "--kind", "reseller"}, "--kind"},
 		{"missing flag", "", []string{"create-account", "--name", "C"}, "--id is required"},
 		{"duplicate email", "long enough password\n", []string{"create-admin", "--account", "acme", "--email", "A@ACME.example", "--name", "B", "--role", "owner", "--phone", "+15555550102"}, "email already in use"},
+		// Issue 11 §7: spellings that normalise to a@acme.example (NFKC,
+		// then lower case) are the same email, not a second admin.
+		{"duplicate email, full-width a", "long enough password\n", []string{"create-admin", "--account", "acme", "--email", "\uff41@acme.example", "--name", "B", "--role", "owner", "--phone", "+15555550102"}, "email already in use"},
+		{"duplicate email, full-width @", "long enough password\n", []string{"create-admin", "--account", "acme", "--email", "A\uff20ACME.EXAMPLE", "--name", "B", "--role", "owner", "--phone", "+15555550102"}, "email already in use"},
 		{"short password", "short\n", []string{"create-admin", "--account", "acme", "--email", "b@acme.example", "--name", "B", "--role", "owner", "--phone", "+15555550102"}, "at least"},
 		{"no password", "", []string{"create-admin", "--account", "acme", "--email", "b@acme.example", "--name", "B", "--role", "owner", "--phone", "+15555550102"}, "no password"},
 		{"bad role", "long enough password\n", []string{"create-admin", "--account", "acme", "--email", "b@acme.example", "--name", "B", "--role", "god", "--phone", "+15555550102"}, "--role"},

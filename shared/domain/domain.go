@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // AccountKind says where an account sits in an MSP hierarchy.
@@ -134,9 +136,27 @@ type Admin struct {
 	CreatedAt             time.Time `dynamodbav:"created_at" json:"-"`
 }
 
-// NormalizeEmail is the form in which emails are compared and indexed:
-// uniqueness is case-insensitive (DESIGN.md §3).
-func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+// NormalizeEmail is the one form in which emails are compared, indexed
+// (the EMAIL# claim), throttled and stored; every path (login, claims,
+// throttle keys, adminctl) goes through it. Uniqueness is case-insensitive
+// (DESIGN.md §3).
+//
+// Why NFKC before lower case, rather than strings.ToLower alone: lower
+// case alone leaves compatibility forms apart ("ｈelpdesk" with a
+// full-width h, "ſ" for s), so one address had several spellings that
+// reached the same mailbox in practice but different keys here, and any
+// per-email key (a throttle) could be sidestepped by respelling. NFKC folds
+// those forms (and the Kelvin sign K into K) first; lower case then folds
+// case; NFKC again because lowering can leave a non-normalised sequence
+// (U+0130 İ becomes i + combining dot). The result is idempotent.
+//
+// Why not refuse non-ASCII instead: DESIGN.md §3 only says "unique,
+// case-insensitive", and internationalised addresses (RFC 6531) are real;
+// one canonical form keeps them working while giving every spelling one key.
+func NormalizeEmail(email string) string {
+	s := strings.TrimSpace(norm.NFKC.String(email))
+	return norm.NFKC.String(strings.ToLower(s))
+}
 
 // CredentialStatus is whether a push credential still works.
 type CredentialStatus string
@@ -346,6 +366,10 @@ type AuditEvent struct {
 	IP        string            `dynamodbav:"ip,omitempty" json:"ip,omitempty"`
 	UserAgent string            `dynamodbav:"user_agent,omitempty" json:"user_agent,omitempty"`
 	Details   map[string]string `dynamodbav:"details,omitempty" json:"details,omitempty"`
+	// Count, when set, is how many times this event happened in its
+	// bucket: repeated failures (wrong passwords) are aggregated into one
+	// event per admin per bucket so they cannot flood the log.
+	Count int `dynamodbav:"count,omitempty" json:"count,omitempty"`
 }
 
 // Audit actions, so the log can be filtered by a fixed vocabulary.

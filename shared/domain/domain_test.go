@@ -66,3 +66,31 @@ func TestPolicyDefaults(t *testing.T) {
 		t.Fatal("emails compare case-insensitively")
 	}
 }
+
+// TestNormalizeEmail (issue 11 §7): every spelling of one address that
+// differs only by case or Unicode compatibility form is one key, and
+// normalising twice changes nothing.
+func TestNormalizeEmail(t *testing.T) {
+	for _, in := range []string{
+		"helpdesk@acme.example",
+		"helpdes\u212a@acme.example", // Kelvin sign
+		"\uff48elpdesk@acme.example", // full-width h
+		"HELPDESK@ACME.EXAMPLE",
+		"helpdesk\uff20acme.example",   // full-width @
+		" helpdesk@acme.example\u3000", // ideographic space
+		"help\u0064esk@acme.\uff45xample",
+	} {
+		if got := NormalizeEmail(in); got != "helpdesk@acme.example" {
+			t.Errorf("NormalizeEmail(%q) = %q", in, got)
+		}
+	}
+	for _, in := range []string{"\u0130nfo@acme.example", "\u017Fupport@acme.example", "stra\u00dfe@acme.example", "e\u0301@acme.example"} {
+		once := NormalizeEmail(in)
+		if NormalizeEmail(once) != once {
+			t.Errorf("NormalizeEmail is not idempotent on %q: %q then %q", in, once, NormalizeEmail(once))
+		}
+	}
+	if NormalizeEmail("\u017Fupport@acme.example") != "support@acme.example" {
+		t.Error("long s is s")
+	}
+}

@@ -76,3 +76,50 @@ const (
 	// MinRSABits: device keys are RSA of at least 2048 bits (§3).
 	MinRSABits = 2048
 )
+
+// Password-step throttles (issue 11 §4; docs/security/limits.md). Wrong
+// passwords never lock an account (anyone knowing an email could lock its
+// admin out); instead every limit below counts FAILED attempts (a right
+// password gives its attempt back) in a sliding window, is checked before
+// the argon2id work, and answers 429 42901 with Retry-After. Unknown
+// emails are throttled exactly like known ones, so the answers reveal
+// nothing about which addresses exist.
+const (
+	// PasswordTriesPerEmailAddress per PasswordTriesPerEmailAddressWindow:
+	// failed attempts for one email from one source address. 5 in 15
+	// minutes is more than a person mistyping ever needs, and holds an
+	// attacker at one address to 480 guesses a day against one account.
+	// Keyed on the address too, so the attacker's address runs out while
+	// the real user, elsewhere, is not slowed at all.
+	PasswordTriesPerEmailAddress       = 5
+	PasswordTriesPerEmailAddressWindow = 15 * time.Minute
+	// PasswordTriesPerAddress per PasswordTriesPerAddressWindow: failed
+	// attempts from one source address over all emails (password spraying:
+	// one password tried on many accounts). 100 an hour leaves room for an
+	// office behind one NAT address where people mistype now and then.
+	// IPv6 addresses count per /64, the block one subscriber usually holds.
+	PasswordTriesPerAddress       = 100
+	PasswordTriesPerAddressWindow = time.Hour
+	// PasswordFailuresBeforeSlowdown: NIST SP 800-63B rev 4 (§3.2.2) allows
+	// at most 100 consecutive failed attempts on one account. Past that
+	// the account is slowed, not locked: PasswordTriesPerAccountSlowed
+	// attempts per PasswordTriesPerAccountSlowedWindow from all addresses
+	// together, until a right password resets the count. An attacker with
+	// many addresses then gets 240 guesses a day instead of thousands. The
+	// real user is not held back at an address they logged in from lately
+	// (the last PasswordKnownAddresses ones are exempt from the slowdown),
+	// and elsewhere waits at most one window for a free slot.
+	PasswordFailuresBeforeSlowdown      = 100
+	PasswordTriesPerAccountSlowed       = 10
+	PasswordTriesPerAccountSlowedWindow = time.Hour
+	PasswordKnownAddresses              = 5
+	// PasswordFailureMemory: consecutive failures are forgotten after a
+	// month without any attempt, so the table does not keep counts of
+	// abandoned guesses for ever, while a slow attacker (one try a day)
+	// still reaches the slowdown.
+	PasswordFailureMemory = 30 * 24 * time.Hour
+	// PasswordFailureAuditBucket: wrong passwords for one admin are one
+	// administrator-log event per hour, with a count, however many there
+	// are (a flood of guesses must not bury the log).
+	PasswordFailureAuditBucket = time.Hour
+)

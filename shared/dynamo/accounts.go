@@ -3,7 +3,6 @@ package dynamo
 import (
 	"context"
 	"fmt"
-	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -12,8 +11,6 @@ import (
 
 	"push-reactivation/shared/domain"
 )
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // PutAccount creates or replaces an account (provisioning). A child
 // account is indexed under its parent so the parent's admins can list it.

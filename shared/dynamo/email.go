@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -31,8 +32,8 @@ type NewEmailCode struct {
 // IssuedEmailCode is what AddEmailCode wrote, kept so VoidEmailCode can
 // undo exactly that.
 type IssuedEmailCode struct {
-	n           NewEmailCode
-	windowStart int64 // the rate window the email was counted in
+	n   NewEmailCode
+	hit Hit // the email's entry in the admin's daily log
 }
 
 // ErrEmailRaced is returned by AddEmailCode when the reactivation no longer
@@ -41,8 +42,8 @@ type IssuedEmailCode struct {
 var ErrEmailRaced = domain.Errorf(domain.CodeConflict, "the reactivation changed; try again")
 
 // AddEmailCode gives a reactivation a new emailed code in one transaction:
-//  1. the per-admin daily email counter (count < max), so a refused email
-//     consumes nothing;
+//  1. the per-admin daily email log (a sliding window, rate.go), so a
+//     refused email consumes nothing;
 //  2. the reactivation (pending, unexpired, emails_sent < max, email code
 //     as read): email code and expiry set, expires_at = the later of its
 //     own and the code's, emails_sent + 1;
@@ -51,8 +52,9 @@ var ErrEmailRaced = domain.Errorf(domain.CodeConflict, "the reactivation changed
 //  5. the previous email code, if still valid → cancelled: one emailed
 //     link works at a time.
 //
-// A full counter gives domain.RateLimited with the window's Retry-After; a
-// reactivation that changed gives ErrEmailRaced. One round trip.
+// A full log gives domain.RateLimited with the exact Retry-After; a
+// reactivation that changed gives ErrEmailRaced. Two round trips (the log
+// is read first), more only when emails to the same admin race.
 func (s *Store) AddEmailCode(ctx context.Context, n NewEmailCode) (*IssuedEmailCode, error) {
 	before, after, now := n.Before, n.After, s.clock.Now()
 	if after.ID != before.ID || n.Code.Hash != after.EmailCodeHash || after.EmailCodeHash == "" || after.EmailsSent != before.EmailsSent+1 {
@@ -74,32 +76,26 @@ func (s *Store) AddEmailCode(ctx context.Context, n NewEmailCode) (*IssuedEmailC
 	}
 	cond := "#s = :p AND expires_at > :now AND (attribute_not_exists(emails_sent) OR emails_sent < :max) AND " +
 		emailHashIs(before.EmailCodeHash, values)
-	items := []types.TransactWriteItem{
-		s.TxRateHit(n.Limit, after.AdminID),
-		s.txUpdate(key(reactivationPK(before.ID), skReactivation),
-			"SET email_code_hash = :h, email_expires_at = :e, expires_at = :x, #ttl = :ttl ADD emails_sent :one",
-			cond, names, values),
-		s.txPut(codeItem, "attribute_not_exists(PK)"),
-		auditItem,
-	}
-	if before.EmailCodeHash != "" && now.Before(before.EmailExpiresAt) {
-		items = append(items, s.txSetCodeStatus(before.EmailCodeHash, domain.ReactivationCancelled))
-	}
-	err = s.transact(ctx, items...)
-	if reasons := cancelReasons(err); reasons != nil {
-		if reasons[0] == "ConditionalCheckFailed" {
-			return nil, domain.RateLimited(s.RetryAfter(n.Limit))
+	react := s.txUpdate(key(reactivationPK(before.ID), skReactivation),
+		"SET email_code_hash = :h, email_expires_at = :e, expires_at = :x, #ttl = :ttl ADD emails_sent :one",
+		cond, names, values)
+	hit, err := s.txHit(ctx, n.Limit, after.AdminID, n.Audit.ID, func(rate types.TransactWriteItem) ([]types.TransactWriteItem, int) {
+		items := []types.TransactWriteItem{rate, react, s.txPut(codeItem, "attribute_not_exists(PK)"), auditItem}
+		if before.EmailCodeHash != "" && now.Before(before.EmailExpiresAt) {
+			items = append(items, s.txSetCodeStatus(before.EmailCodeHash, domain.ReactivationCancelled))
 		}
-		return nil, ErrEmailRaced
+		return items, 0
+	})
+	if errors.Is(err, domain.ErrRateLimited) {
+		return nil, err
 	}
-	if transactionConflict(err) {
+	if cancelReasons(err) != nil || transactionConflict(err) {
 		return nil, ErrEmailRaced
 	}
 	if err != nil {
 		return nil, fmt.Errorf("dynamo: add email code: %w", err)
 	}
-	start, _ := n.Limit.window(now)
-	return &IssuedEmailCode{n: n, windowStart: start}, nil
+	return &IssuedEmailCode{n: n, hit: hit}, nil
 }
 
 // emailHashIs is the condition that a reactivation's email code is hash;
@@ -124,19 +120,22 @@ func emailHashIs(hash string, values map[string]types.AttributeValue) string {
 //     still valid → pending again, so an earlier link that was delivered
 //     keeps working (cancelled → pending only under 2's condition, which
 //     proves nothing else cancelled it);
-//  4. the daily counter − 1;
+//  4. the email's own entry in the daily log removed (rate.go), read
+//     first, so the refund is exact;
 //  5. the audit event written by AddEmailCode → outcome failure with reason.
 //
 // When the reactivation moved on meanwhile (cancelled, activated through
 // another code, or a newer email succeeded), 2 only gives back the count
 // and 3 is left out. When the new code is no longer pending, it was
 // cancelled by a newer email (then the undo still runs) or redeemed: the
-// email reached its reader after all, and nothing is undone. One round
-// trip, two when the reactivation moved on.
+// email reached its reader after all, and nothing is undone. Two round
+// trips (log read, transaction), four when the reactivation moved on.
 func (s *Store) VoidEmailCode(ctx context.Context, issued *IssuedEmailCode, reason string) error {
-	err := s.transact(ctx, s.voidItems(issued, reason, true)...)
+	e := issued.hit.entry()
+	refund := []rateRefund{{RateSubject: RateSubject{Limit: issued.hit.Limit, Subject: issued.hit.Subject}, match: func(x string) bool { return x == e }}}
+	err := s.refund(ctx, refund, s.voidItems(issued, reason, true))
 	if transactionConflict(err) {
-		err = s.transact(ctx, s.voidItems(issued, reason, false)...)
+		err = s.refund(ctx, refund, s.voidItems(issued, reason, false))
 		if transactionConflict(err) {
 			// The new code is no longer pending nor cancelled: it was
 			// redeemed, so the email did arrive and there is nothing to undo.
@@ -194,10 +193,6 @@ func (s *Store) voidItems(issued *IssuedEmailCode, reason string, restore bool) 
 		items = append(items, s.txUpdate(reactKey, "ADD emails_sent :m", "attribute_exists(PK) AND emails_sent > :zero", nil,
 			map[string]types.AttributeValue{":m": minusOne, ":zero": num(0)}))
 	}
-
-	items = append(items, s.txUpdate(key(ratePK(n.Limit.Name, n.After.AdminID, issued.windowStart), skRate),
-		"ADD #c :m", "attribute_exists(PK) AND #c > :zero", map[string]string{"#c": "count"},
-		map[string]types.AttributeValue{":m": minusOne, ":zero": num(0)}))
 
 	details := map[string]string{}
 	for k, v := range n.Audit.Details {

@@ -15,9 +15,7 @@ func reactivationPK(id string) string           { return "REACT#" + id }
 func codePK(hash string) string                 { return "CODE#" + hash }
 func sessionPK(hash string) string              { return "SESSION#" + hash }
 func auditPK(account string) string             { return "AUDIT#" + account }
-func ratePK(name, subject string, window int64) string {
-	return "RATE#" + name + "#" + subject + "#" + itoa(window)
-}
+func ratePK(name, subject string) string        { return "RATE#" + name + "#" + subject }
 
 const (
 	skAccount      = "#ACCOUNT"

@@ -2,9 +2,12 @@ package dynamo
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -125,36 +128,37 @@ type LoginPasscode struct {
 // transaction of three items:
 //  1. the login: still pending, unexpired, fewer than MaxSends sends →
 //     new hash and expiry, tries back to 0, sends + 1;
-//  2. the admin's send counter (Limit), refused when the window is full;
+//  2. the admin's send log (Limit, a sliding window: rate.go), refused
+//     when full;
 //  3. the audit event.
 //
-// A refused send consumes nothing. A full admin window gives
+// A refused send consumes nothing. A full admin log gives
 // domain.RateLimited with Retry-After; a refused login item gives
 // ErrLoginChanged (the caller re-reads to tell expired from out of sends).
 // The failure count of the admin is not touched: a resend never resets it.
-// One round trip.
+// Two round trips (the send log is read first), more only when concurrent
+// sends of the same admin race.
 func (s *Store) IssueLoginPasscode(ctx context.Context, p LoginPasscode) error {
 	auditItem, err := s.TxPutAudit(p.Audit)
 	if err != nil {
 		return err
 	}
 	now := s.clock.Now()
-	err = s.transact(ctx,
-		s.txUpdate(loginKey(p.TxID),
-			"SET #f = :f, passcode_hash = :h, passcode_expires_at = :e, passcode_tries = :zero ADD sends :one",
-			"#s = :pending AND expires_at > :now AND sends < :max",
-			map[string]string{"#s": "status", "#f": "factor"},
-			map[string]types.AttributeValue{
-				":f": str(string(p.Factor)), ":h": str(p.Hash), ":e": unix(p.ExpiresAt), ":zero": num(0), ":one": num(1),
-				":pending": str(string(domain.LoginPending)), ":now": unix(now), ":max": num(int64(p.MaxSends)),
-			}),
-		s.TxRateHit(p.Limit, p.AdminID),
-		auditItem,
-	)
-	if reasons := cancelReasons(err); reasons != nil {
-		if len(reasons) > 1 && reasons[1] == "ConditionalCheckFailed" {
-			return domain.RateLimited(s.RetryAfter(p.Limit))
-		}
+	login := s.txUpdate(loginKey(p.TxID),
+		"SET #f = :f, passcode_hash = :h, passcode_expires_at = :e, passcode_tries = :zero ADD sends :one",
+		"#s = :pending AND expires_at > :now AND sends < :max",
+		map[string]string{"#s": "status", "#f": "factor"},
+		map[string]types.AttributeValue{
+			":f": str(string(p.Factor)), ":h": str(p.Hash), ":e": unix(p.ExpiresAt), ":zero": num(0), ":one": num(1),
+			":pending": str(string(domain.LoginPending)), ":now": unix(now), ":max": num(int64(p.MaxSends)),
+		})
+	_, err = s.txHit(ctx, p.Limit, p.AdminID, sendTag(p.TxID, p.Hash), func(rate types.TransactWriteItem) ([]types.TransactWriteItem, int) {
+		return []types.TransactWriteItem{login, rate, auditItem}, 1
+	})
+	if errors.Is(err, domain.ErrRateLimited) {
+		return err
+	}
+	if cancelReasons(err) != nil {
 		return ErrLoginChanged
 	}
 	if err != nil {
@@ -163,25 +167,31 @@ func (s *Store) IssueLoginPasscode(ctx context.Context, p LoginPasscode) error {
 	return nil
 }
 
+// sendTag names the admin-log hit of one passcode send, from what the
+// refund is handed again (the login and the passcode's hash), so the
+// refund removes exactly that hit. A digest, so the rate item holds
+// nothing of the hash itself.
+func sendTag(txid, hash string) string {
+	sum := sha256.Sum256([]byte(txid + "\x00" + hash))
+	return hex.EncodeToString(sum[:8])
+}
+
 // RefundLoginPasscode gives back the send that IssueLoginPasscode counted
 // when the message could not be sent, so a failed send is not counted
 // (docs/table.md, rate limits). The login's count is given back only if
-// the passcode is still the one issued (hash), and the admin's counter
-// only while above zero. The passcode itself stays valid: a send that
-// timed out may still have been delivered. Best effort, two round trips.
+// the passcode is still the one issued (hash); the admin's send log loses
+// exactly the hit of this send (sendTag), wherever it now sits, and
+// nothing when it already left the window. The passcode itself stays
+// valid: a send that timed out may still have been delivered. Three round
+// trips (login update, log read, log write), more under contention.
 func (s *Store) RefundLoginPasscode(ctx context.Context, txid, hash string, l Limit, adminID string) error {
 	_, err := s.update(ctx, loginKey(txid), "SET sends = sends - :one", "passcode_hash = :h AND sends > :zero", nil,
 		map[string]types.AttributeValue{":one": num(1), ":zero": num(0), ":h": str(hash)})
 	if err != nil && !isConditionFailed(err) {
 		return fmt.Errorf("dynamo: refund login send: %w", err)
 	}
-	start, _ := l.window(s.clock.Now())
-	_, err = s.update(ctx, key(ratePK(l.Name, adminID, start), skRate), "ADD #c :minus", "#c > :zero",
-		map[string]string{"#c": "count"}, map[string]types.AttributeValue{":minus": num(-1), ":zero": num(0)})
-	if err != nil && !isConditionFailed(err) {
-		return fmt.Errorf("dynamo: refund rate %s: %w", l.Name, err)
-	}
-	return nil
+	tag := sendTag(txid, hash)
+	return s.refund(ctx, []rateRefund{{RateSubject: RateSubject{Limit: l, Subject: adminID}, match: func(e string) bool { return strings.HasSuffix(e, "/"+tag) }}}, nil)
 }
 
 // ReserveLoginPasscodeTry takes one try of the login's current passcode

@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -65,7 +66,8 @@ type NewReactivation struct {
 // emailed meanwhile is never left usable),
 // counts it against the rate limit and writes the audit event, all in one
 // transaction: either the admin has exactly one new pending reactivation,
-// or nothing changed. One round trip.
+// or nothing changed. Two round trips (the admin's reactivation log is
+// read first: rate.go), more only when reactivations of one admin race.
 func (s *Store) CreateReactivation(ctx context.Context, n NewReactivation) error {
 	r := n.Reactivation
 	rItem, err := s.reactivationItem(r)
@@ -87,26 +89,28 @@ func (s *Store) CreateReactivation(ctx context.Context, n NewReactivation) error
 		values[":old"] = str(n.ExpectedPending)
 		delete(values, ":none")
 	}
-	items := []types.TransactWriteItem{
-		s.TxRateHit(n.Limit, r.AdminID),
-		s.txPut(rItem, "attribute_not_exists(PK)"),
-		s.txPut(cItem, "attribute_not_exists(PK)"),
-		s.txUpdate(key(adminPK(r.AdminID), skAdmin), "SET pending_reactivation_id = :new", adminCond, nil, values),
-		auditItem,
-	}
-	if old := n.Cancel; old != nil {
-		oldValues := map[string]types.AttributeValue{":c": str(string(domain.ReactivationCancelled)), ":p": str(string(domain.ReactivationPending))}
-		items = append(items, s.txUpdate(key(reactivationPK(old.ID), skReactivation), "SET #s = :c",
-			"#s = :p AND "+emailHashIs(old.EmailCodeHash, oldValues), map[string]string{"#s": "status"}, oldValues))
-		for _, h := range codeHashes(old) {
-			items = append(items, s.txSetCodeStatus(h, domain.ReactivationCancelled))
+	_, err = s.txHit(ctx, n.Limit, r.AdminID, r.ID, func(rate types.TransactWriteItem) ([]types.TransactWriteItem, int) {
+		items := []types.TransactWriteItem{
+			rate,
+			s.txPut(rItem, "attribute_not_exists(PK)"),
+			s.txPut(cItem, "attribute_not_exists(PK)"),
+			s.txUpdate(key(adminPK(r.AdminID), skAdmin), "SET pending_reactivation_id = :new", adminCond, nil, values),
+			auditItem,
 		}
-	}
-	err = s.transact(ctx, items...)
-	if reasons := cancelReasons(err); reasons != nil {
-		if reasons[0] == "ConditionalCheckFailed" {
-			return domain.RateLimited(s.RetryAfter(n.Limit))
+		if old := n.Cancel; old != nil {
+			oldValues := map[string]types.AttributeValue{":c": str(string(domain.ReactivationCancelled)), ":p": str(string(domain.ReactivationPending))}
+			items = append(items, s.txUpdate(key(reactivationPK(old.ID), skReactivation), "SET #s = :c",
+				"#s = :p AND "+emailHashIs(old.EmailCodeHash, oldValues), map[string]string{"#s": "status"}, oldValues))
+			for _, h := range codeHashes(old) {
+				items = append(items, s.txSetCodeStatus(h, domain.ReactivationCancelled))
+			}
 		}
+		return items, 0
+	})
+	if errors.Is(err, domain.ErrRateLimited) {
+		return err
+	}
+	if cancelReasons(err) != nil {
 		return domain.Errorf(domain.CodeConflict, "the administrator's reactivation changed at the same time; try again")
 	}
 	if err != nil {

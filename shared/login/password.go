@@ -60,6 +60,11 @@ type Started struct {
 // else cannot use the answer to find out which emails exist or are locked.
 // Wrong passwords do not count toward the lockout (DESIGN.md §3 counts
 // second-factor attempts), or anyone knowing an email could lock its admin.
+// They are throttled instead (throttle.go): per email and source address,
+// per address, and past 100 consecutive failures per account, all checked
+// before the argon2id work and alike for unknown emails; a right password
+// gives its attempt back. Wrong passwords for one admin are one aggregated
+// log event per hour with a count.
 func (s *Service) Login(ctx context.Context, email, password string, c Client) (*Started, error) {
 	if email == "" || len(email) > maxEmailLen {
 		return nil, domain.InvalidParam("email")
@@ -67,11 +72,18 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 	if password == "" || len(password) > maxPasswordLen {
 		return nil, domain.InvalidParam("password")
 	}
+	email = domain.NormalizeEmail(email)
+	attempt, err := s.reservePassword(ctx, email, c)
+	if err != nil {
+		return nil, err
+	}
 	admin, err := s.Store.GetAdminByEmail(ctx, email)
 	if errors.Is(err, domain.ErrNotFound) {
-		// Mirror the known-admin path: its second read, its argon2id check.
+		// Mirror the known-admin path: its second read, its argon2id check,
+		// its failure write.
 		_, _ = s.Store.GetAdmin(ctx, "-")
 		_, _ = secret.CheckPassword(dummyHash(), password)
+		s.passwordFailed(ctx, attempt, nil, c)
 		return nil, errBadCredentials
 	}
 	if err != nil {
@@ -81,13 +93,15 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 	if err != nil {
 		s.Log.ErrorContext(ctx, "stored password hash is malformed", "admin_id", admin.ID)
 	}
+	if !ok {
+		s.passwordFailed(ctx, attempt, admin, c)
+		return nil, errBadCredentials
+	}
+	s.passwordSucceeded(ctx, attempt)
 	fail := func(reason string) {
 		s.audit(ctx, s.event(admin, c, domain.ActionLoginPassword, domain.OutcomeFailure, map[string]string{"reason": reason}))
 	}
 	switch {
-	case !ok:
-		fail("wrong_password")
-		return nil, errBadCredentials
 	case admin.Status == domain.AdminDisabled:
 		fail("disabled")
 		return nil, errBadCredentials
