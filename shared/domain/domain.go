@@ -267,6 +267,10 @@ type LoginTx struct {
 	Status    LoginStatus `dynamodbav:"status" json:"status"`
 	CreatedAt time.Time   `dynamodbav:"created_at" json:"created_at"`
 	ExpiresAt time.Time   `dynamodbav:"expires_at,unixtime" json:"expires_at"`
+	// LoginSecretHash is the SHA-256 of the login_secret handed out by the
+	// password step; every later call must present the secret (DESIGN.md
+	// §4.1, login secrecy), since the txid itself shows in the audit log.
+	LoginSecretHash string `dynamodbav:"login_secret_hash" json:"-"`
 	// PasscodeHash is the SHA-256 of the current SMS/voice passcode.
 	PasscodeHash      string    `dynamodbav:"passcode_hash,omitempty" json:"-"`
 	PasscodeExpiresAt time.Time `dynamodbav:"passcode_expires_at,unixtime,omitempty" json:"-"`

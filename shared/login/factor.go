@@ -85,14 +85,14 @@ type Delivery struct {
 // text (sms) or voice call (phone), or a Duo Push. Choosing sms or phone
 // again is a resend: a new passcode replaces the old one. The Duo Mobile
 // passcode needs no delivery; it goes straight to Verify.
-func (s *Service) ChooseFactor(ctx context.Context, txid string, f domain.Factor, c Client) (*Delivery, error) {
+func (s *Service) ChooseFactor(ctx context.Context, txid, loginSecret string, f domain.Factor, c Client) (*Delivery, error) {
 	if !validTxID(txid) {
 		return nil, domain.InvalidParam("txid")
 	}
 	if f != domain.FactorSMS && f != domain.FactorPhone && f != domain.FactorPush {
 		return nil, domain.InvalidParam("factor")
 	}
-	a, err := s.load(ctx, txid)
+	a, err := s.loadOwn(ctx, txid, loginSecret)
 	if err != nil {
 		return nil, err
 	}

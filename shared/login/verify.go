@@ -43,7 +43,7 @@ type Authenticated struct {
 // used up by its 5 tries, expired, or never sent — do not count: they give
 // a guesser nothing, and counting them would let a double-clicking panel
 // lock its own admin.
-func (s *Service) Verify(ctx context.Context, txid, passcode string, c Client) (*Authenticated, error) {
+func (s *Service) Verify(ctx context.Context, txid, loginSecret, passcode string, c Client) (*Authenticated, error) {
 	if !validTxID(txid) {
 		return nil, domain.InvalidParam("txid")
 	}
@@ -51,7 +51,7 @@ func (s *Service) Verify(ctx context.Context, txid, passcode string, c Client) (
 	if !isDigits(passcode) || (len(passcode) != domain.PasscodeDigits && len(passcode) != domain.HOTPDigits) {
 		return nil, domain.InvalidParam("passcode")
 	}
-	a, err := s.load(ctx, txid)
+	a, err := s.loadOwn(ctx, txid, loginSecret)
 	if err != nil {
 		return nil, err
 	}

@@ -245,7 +245,7 @@ func TestResetLockoutLetsAdminLogInAgain(t *testing.T) {
 		SessionToken string `json:"session_token"`
 	}
 	f.Call(f.login, apptest.Request{Method: "POST", Path: "/v1/login/" + tx + "/verify",
-		JSON: map[string]string{"passcode": f.smsPasscode(tx, "+15555550101")}}).OK(t, &auth)
+		JSON: map[string]string{"passcode": f.smsPasscode(tx, "+15555550101")}, Headers: f.loginHeaders(tx)}).OK(t, &auth)
 	f.Call(f.self, apptest.Request{Method: "GET", Path: "/v1/profile", Token: auth.SessionToken}).OK(t, &p)
 	if p.AdminID != "acme-admin" {
 		t.Fatalf("logged in as %s", p.AdminID)
