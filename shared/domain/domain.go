@@ -125,6 +125,10 @@ type Admin struct {
 	PasswordHash string `dynamodbav:"password_hash" json:"-"`
 	// FailedAttempts counts consecutive failed second-factor attempts.
 	FailedAttempts int `dynamodbav:"failed_attempts" json:"-"`
+	// AttemptsReserved counts the second-factor attempts taken since the
+	// last reset: counted failures plus attempts in flight (the lockout,
+	// shared/login/lockout.go).
+	AttemptsReserved int `dynamodbav:"attempts_reserved" json:"-"`
 	// ActiveCredentialID is the pkey of the admin's one active push
 	// credential, or empty. Kept on the admin so the redeem transaction can
 	// revoke the previous credential under a condition on this very field.
