@@ -33,7 +33,8 @@ type PushStatus struct {
 // and approved. The first poll after approval turns the approval into a
 // session (approved → completed, one transaction) and carries the token;
 // every later poll, and a poll of a login completed by a passcode, says
-// approved without it, so the token is handed out exactly once.
+// approved without it, so the token is handed out exactly once, and only
+// to the holder of the login's secret (openLogin).
 func (s *Service) Status(ctx context.Context, txid, loginSecret string, c Client) (*PushStatus, error) {
 	if !validTxID(txid) {
 		return nil, domain.InvalidParam("txid")

@@ -35,7 +35,8 @@ type Authenticated struct {
 // Verify checks a passcode and, when it is right, issues the session. Its
 // length says what it is: 7 digits an SMS or voice passcode of this login,
 // 6 digits a Duo Mobile passcode (HOTP) of the admin's active credential,
-// which needs no factor step.
+// which needs no factor step. The caller must hold the login's secret
+// (loadOwn).
 //
 // Lockout (lockout.go): every passcode compared and found wrong counts as
 // a failed attempt, and the 10th in a row locks the admin; an attempt is
