@@ -51,6 +51,15 @@ var LockoutRule = dynamo.Lockout{Max: domain.LockoutThreshold, Lease: attemptLea
 // have been, which locks, rather than refusing the admin forever.
 const attemptLease = time.Minute
 
+// resolveTimeout bounds the write that resolves a reserved attempt. It runs
+// on a context the request's cancellation does not reach: once a passcode
+// was compared, its outcome must be recorded even if the caller is gone.
+const resolveTimeout = 3 * time.Second
+
+func resolveContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), resolveTimeout)
+}
+
 // errAttemptsInFlight answers an attempt refused while the admin's other
 // attempts are still being checked.
 func errAttemptsInFlight() error {
@@ -89,9 +98,14 @@ func (s *Service) attemptRefused(ctx context.Context, a *attempt, c Client, err 
 }
 
 // attemptFailed is step 3 for a wrong passcode: the failure is counted
-// and audited, and the one that reaches the threshold locks.
+// and audited, and the one that reaches the threshold locks. Should the
+// write be lost anyway, the attempt stays reserved, so the bound of
+// comparisons holds; lost attempts that fill the allowance count as
+// failures once their lease has run out.
 func (s *Service) attemptFailed(ctx context.Context, a *attempt, c Client, f domain.Factor, reason string) error {
-	count, locked, err := s.Store.FailAttempt(ctx, a.admin.ID, LockoutRule)
+	rctx, cancel := resolveContext(ctx)
+	defer cancel()
+	count, locked, err := s.Store.FailAttempt(rctx, a.admin.ID, LockoutRule)
 	if err != nil {
 		return err // 42301 when a concurrent failure locked the admin first
 	}
@@ -110,7 +124,9 @@ func (s *Service) attemptFailed(ctx context.Context, a *attempt, c Client, f dom
 // back. Losing the give-back to a store error only leaves the attempt
 // counted until the next success, so it is logged, not answered.
 func (s *Service) attemptNotAGuess(ctx context.Context, a *attempt) {
-	if err := s.Store.ReturnAttempt(ctx, a.admin.ID); err != nil {
+	rctx, cancel := resolveContext(ctx)
+	defer cancel()
+	if err := s.Store.ReturnAttempt(rctx, a.admin.ID); err != nil {
 		s.Log.ErrorContext(ctx, "giving back a lockout attempt failed", "admin_id", a.admin.ID, "error", err.Error())
 	}
 }
