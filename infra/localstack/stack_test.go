@@ -153,6 +153,9 @@ func TestStackSurface(t *testing.T) {
 	if resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Origin") != s.PanelOrigin {
 		t.Errorf("preflight from the panel: %d %v", resp.StatusCode, resp.Header)
 	}
+	if !strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "x-login-secret") {
+		t.Errorf("preflight does not allow X-Login-Secret: %v", resp.Header)
+	}
 	resp, _ = get("/v1/login", map[string]string{"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}, "OPTIONS")
 	if resp.Header.Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("preflight from another origin is allowed: %v", resp.Header)

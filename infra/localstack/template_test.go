@@ -414,6 +414,10 @@ func TestTemplateAPIAndOutputs(t *testing.T) {
 		if got := jsonOf(dig(raw, "Resources", id, "Properties", "CorsConfiguration", "AllowOrigins")); got != `[{"Ref":"PanelOrigin"}]` {
 			t.Errorf("CORS AllowOrigins = %s, want [!Ref PanelOrigin]", got)
 		}
+		// The panel sends the login_secret in a header (DESIGN.md §4.1).
+		if got := jsonOf(dig(raw, "Resources", id, "Properties", "CorsConfiguration", "AllowHeaders")); !strings.Contains(got, `"X-Login-Secret"`) {
+			t.Errorf("CORS AllowHeaders = %s, want X-Login-Secret among them", got)
+		}
 		s := api.DefaultRouteSettings
 		if s == nil || s.ThrottlingBurstLimit == nil || s.ThrottlingRateLimit == nil {
 			t.Errorf("%s has no default route throttling", id)

@@ -8,21 +8,32 @@ import (
 	"testing"
 
 	"push-reactivation/shared/demo"
+	"push-reactivation/shared/login"
 )
 
-// panel calls the panel API over HTTP, as the browser would.
+// panel calls the panel API over HTTP, as the browser would: on
+// /v1/login/{txid}... with the login_secret its password step received.
 type panel struct {
-	t    *testing.T
-	base string
+	t       *testing.T
+	base    string
+	secrets map[string]string // txid → login_secret
 }
 
-func newPanel(t *testing.T, base string) *panel { return &panel{t: t, base: base} }
+func newPanel(t *testing.T, base string) *panel {
+	return &panel{t: t, base: base, secrets: map[string]string{}}
+}
 
 func (p *panel) do(method, path, body string, out any) {
 	p.t.Helper()
 	req, _ := http.NewRequest(method, p.base+path, strings.NewReader(body))
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if rest, ok := strings.CutPrefix(path, "/v1/login/"); ok {
+		txid, _, _ := strings.Cut(rest, "/")
+		if s, ok := p.secrets[txid]; ok {
+			req.Header.Set(login.LoginSecretHeader, s)
+		}
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -50,9 +61,14 @@ func (p *panel) post(path, body string, out any) { p.t.Helper(); p.do("POST", pa
 func (p *panel) login(email string) string {
 	p.t.Helper()
 	var out struct {
-		TxID string `json:"txid"`
+		TxID        string `json:"txid"`
+		LoginSecret string `json:"login_secret"`
 	}
 	p.post("/v1/login", `{"email":"`+email+`","password":"`+demo.Password+`"}`, &out)
+	if out.LoginSecret == "" {
+		p.t.Fatal("no login_secret from the password step")
+	}
+	p.secrets[out.TxID] = out.LoginSecret
 	return out.TxID
 }
 

@@ -32,6 +32,7 @@ import (
 	"push-reactivation/shared/device"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/login"
+	"push-reactivation/shared/owner"
 	"push-reactivation/shared/reactivation"
 )
 
@@ -57,11 +58,11 @@ type fixture struct {
 	react  *reactivation.Service
 }
 
-// newFixture serves the device and fallback-login routes over HTTP, as
+// newFixture serves the device, fallback-login and owner routes over HTTP, as
 // the API would, in front of the real handlers and the embedded DynamoDB.
 func newFixture(t *testing.T) *fixture {
 	env := apptest.New(t)
-	srv := httptest.NewServer(phonetest.Gateway(device.NewService(env.Deps).Router(), login.NewRouter(env.Deps)))
+	srv := httptest.NewServer(phonetest.Gateway(device.NewService(env.Deps).Router(), login.NewRouter(env.Deps), owner.NewRouter(env.Deps)))
 	t.Cleanup(srv.Close)
 	return &fixture{Env: env, server: srv, react: reactivation.NewService(env.Deps)}
 }

@@ -410,7 +410,7 @@ func (rt *Router) cors(req *Request, h map[string]string) {
 	}
 	h["Access-Control-Allow-Origin"] = origin
 	h["Vary"] = "Origin"
-	h["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+	h["Access-Control-Allow-Headers"] = "Authorization, Content-Type, X-Login-Secret"
 	h["Access-Control-Allow-Methods"] = "GET, POST, PUT, DELETE, OPTIONS"
 	h["Access-Control-Max-Age"] = "600"
 	h["Access-Control-Expose-Headers"] = "Retry-After"

@@ -24,6 +24,7 @@ import (
 	"push-reactivation/shared/ddblocal"
 	"push-reactivation/shared/demo"
 	"push-reactivation/shared/domain"
+	"push-reactivation/shared/login"
 	"push-reactivation/shared/secret"
 )
 
@@ -225,4 +226,19 @@ func (e *Env) SessionFor(email string) string {
 		e.T.Fatal(err)
 	}
 	return token
+}
+
+// FailAttempts makes n failed second-factor attempts of an admin through
+// the lockout's own store operations, each reserved and then counted as a
+// wrong passcode's would be (shared/login/lockout.go), so the 10th locks.
+func (e *Env) FailAttempts(adminID string, n int) {
+	e.T.Helper()
+	for range n {
+		if err := e.Deps.Store.ReserveAttempt(e.Ctx, adminID, login.LockoutRule); err != nil {
+			e.T.Fatalf("reserve an attempt of %s: %v", adminID, err)
+		}
+		if _, _, err := e.Deps.Store.FailAttempt(e.Ctx, adminID, login.LockoutRule); err != nil {
+			e.T.Fatalf("fail an attempt of %s: %v", adminID, err)
+		}
+	}
 }

@@ -127,6 +127,10 @@ type Admin struct {
 	PasswordHash string `dynamodbav:"password_hash" json:"-"`
 	// FailedAttempts counts consecutive failed second-factor attempts.
 	FailedAttempts int `dynamodbav:"failed_attempts" json:"-"`
+	// AttemptsReserved counts the second-factor attempts taken since the
+	// last reset: counted failures plus attempts in flight (the lockout,
+	// shared/login/lockout.go).
+	AttemptsReserved int `dynamodbav:"attempts_reserved" json:"-"`
 	// ActiveCredentialID is the pkey of the admin's one active push
 	// credential, or empty. Kept on the admin so the redeem transaction can
 	// revoke the previous credential under a condition on this very field.
@@ -287,6 +291,10 @@ type LoginTx struct {
 	Status    LoginStatus `dynamodbav:"status" json:"status"`
 	CreatedAt time.Time   `dynamodbav:"created_at" json:"created_at"`
 	ExpiresAt time.Time   `dynamodbav:"expires_at,unixtime" json:"expires_at"`
+	// LoginSecretHash is the SHA-256 of the login_secret handed out by the
+	// password step; every later call must present the secret (DESIGN.md
+	// §4.1, login secrecy), since the txid itself shows in the audit log.
+	LoginSecretHash string `dynamodbav:"login_secret_hash" json:"-"`
 	// PasscodeHash is the keyed hash (secret.CodeHasher, HMAC-SHA-256) of
 	// the current SMS/voice passcode.
 	PasscodeHash      string    `dynamodbav:"passcode_hash,omitempty" json:"-"`

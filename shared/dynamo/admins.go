@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"push-reactivation/shared/domain"
@@ -88,45 +87,7 @@ func (s *Store) UpdateAdminProfile(ctx context.Context, a domain.Admin) error {
 	return nil
 }
 
-// RecordFailure counts one failed second-factor attempt and locks the
-// admin when the count reaches domain.LockoutThreshold; a disabled admin
-// stays disabled. The increment is atomic, so concurrent failures are all
-// counted. It returns the new count and whether the admin is now locked.
-// One round trip, two when locking.
-func (s *Store) RecordFailure(ctx context.Context, adminID string) (count int, locked bool, err error) {
-	attrs, err := s.update(ctx, key(adminPK(adminID), skAdmin),
-		"ADD failed_attempts :one", "attribute_exists(PK)", nil,
-		map[string]types.AttributeValue{":one": num(1)})
-	if err != nil {
-		return 0, false, fmt.Errorf("dynamo: record failure %s: %w", adminID, err)
-	}
-	var a domain.Admin
-	if err := attributevalue.UnmarshalMap(attrs, &a); err != nil {
-		return 0, false, fmt.Errorf("dynamo: unmarshal admin: %w", err)
-	}
-	if a.FailedAttempts < domain.LockoutThreshold || a.Status == domain.AdminDisabled {
-		return a.FailedAttempts, a.Status == domain.AdminLocked, nil
-	}
-	// Only an active admin is locked: a disabled one must stay disabled,
-	// or an Owner's reset-lockout would quietly re-enable it.
-	if err := s.LockAdminAfterFailures(ctx, adminID); err != nil {
-		return a.FailedAttempts, false, err
-	}
-	return a.FailedAttempts, true, nil
-}
-
-// ResetFailures sets the failure count back to zero after a success. One
-// round trip.
-func (s *Store) ResetFailures(ctx context.Context, adminID string) error {
-	_, err := s.update(ctx, key(adminPK(adminID), skAdmin), "SET failed_attempts = :zero", "attribute_exists(PK)", nil,
-		map[string]types.AttributeValue{":zero": num(0)})
-	if err != nil {
-		return fmt.Errorf("dynamo: reset failures %s: %w", adminID, err)
-	}
-	return nil
-}
-
-// ResetLockout unlocks a locked admin and clears the failure count, and
+// ResetLockout unlocks a locked admin and clears the lockout's counts, and
 // writes the audit event in the same transaction. A disabled admin stays
 // disabled. One round trip.
 func (s *Store) ResetLockout(ctx context.Context, adminID string, ev domain.AuditEvent) error {
@@ -135,7 +96,7 @@ func (s *Store) ResetLockout(ctx context.Context, adminID string, ev domain.Audi
 		return err
 	}
 	err = s.transact(ctx,
-		s.txUpdate(key(adminPK(adminID), skAdmin), "SET failed_attempts = :zero, #s = :active",
+		s.txUpdate(key(adminPK(adminID), skAdmin), "SET failed_attempts = :zero, attempts_reserved = :zero, #s = :active",
 			"attribute_exists(PK) AND #s <> :disabled", map[string]string{"#s": "status"},
 			map[string]types.AttributeValue{":zero": num(0), ":active": str(string(domain.AdminActive)), ":disabled": str(string(domain.AdminDisabled))}),
 		s.txPut(auditItem, ""),

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"push-reactivation/shared/domain"
@@ -194,74 +193,6 @@ func (s *Store) RefundLoginPasscode(ctx context.Context, txid, hash string, l Li
 	return s.refund(ctx, []rateRefund{{RateSubject: RateSubject{Limit: l, Subject: adminID}, match: func(e string) bool { return strings.HasSuffix(e, "/"+tag) }}}, nil)
 }
 
-// ReserveLoginPasscodeTry takes one try of the login's current passcode
-// before the passcode is compared, and returns the login as it is after
-// the update (with the hash to compare against). Counting first means
-// concurrent guesses cannot all be compared against a stale try count: at
-// most maxTries comparisons ever happen per passcode. The condition:
-// pending, unexpired, a passcode issued and unexpired, fewer than maxTries
-// tries; otherwise ErrLoginChanged. One round trip.
-func (s *Store) ReserveLoginPasscodeTry(ctx context.Context, txid string, maxTries int) (*domain.LoginTx, error) {
-	attrs, err := s.update(ctx, loginKey(txid), "ADD passcode_tries :one",
-		"#s = :pending AND expires_at > :now AND attribute_exists(passcode_hash) AND passcode_hash <> :none "+
-			"AND passcode_expires_at > :now AND passcode_tries < :max",
-		map[string]string{"#s": "status"},
-		map[string]types.AttributeValue{
-			":one": num(1), ":pending": str(string(domain.LoginPending)), ":now": unix(s.clock.Now()),
-			":none": str(""), ":max": num(int64(maxTries)),
-		})
-	if isConditionFailed(err) {
-		return nil, ErrLoginChanged
-	}
-	if err != nil {
-		return nil, fmt.Errorf("dynamo: reserve passcode try: %w", err)
-	}
-	var tx domain.LoginTx
-	if err := attributevalue.UnmarshalMap(attrs, &tx); err != nil {
-		return nil, fmt.Errorf("dynamo: unmarshal login: %w", err)
-	}
-	return &tx, nil
-}
-
-// ReserveLoginAttempt counts a second-factor attempt against the admin
-// before it is checked, for factors without a per-passcode try limit (the
-// Duo Mobile passcode): the admin must be active with fewer than threshold
-// consecutive failures, else domain.ErrLocked. It returns the new count; a
-// success resets it (CompleteLogin), a failure leaves it counted and locks
-// at threshold (LockAdminAfterFailures). Counting first bounds concurrent
-// guesses the same way ReserveLoginPasscodeTry does. One round trip.
-func (s *Store) ReserveLoginAttempt(ctx context.Context, adminID string, threshold int) (int, error) {
-	attrs, err := s.update(ctx, key(adminPK(adminID), skAdmin), "ADD failed_attempts :one",
-		"#s = :active AND (attribute_not_exists(failed_attempts) OR failed_attempts < :max)",
-		map[string]string{"#s": "status"},
-		map[string]types.AttributeValue{":one": num(1), ":active": str(string(domain.AdminActive)), ":max": num(int64(threshold))})
-	if isConditionFailed(err) {
-		return 0, domain.NewError(domain.CodeLocked)
-	}
-	if err != nil {
-		return 0, fmt.Errorf("dynamo: reserve attempt %s: %w", adminID, err)
-	}
-	var a domain.Admin
-	if err := attributevalue.UnmarshalMap(attrs, &a); err != nil {
-		return 0, fmt.Errorf("dynamo: unmarshal admin: %w", err)
-	}
-	return a.FailedAttempts, nil
-}
-
-// LockAdminAfterFailures locks an active admin. An admin that is no
-// longer active (already locked, or disabled meanwhile) is left as it is,
-// so a lockout can never turn a disabled admin into one an Owner may
-// unlock. One round trip.
-func (s *Store) LockAdminAfterFailures(ctx context.Context, adminID string) error {
-	_, err := s.update(ctx, key(adminPK(adminID), skAdmin), "SET #s = :locked", "#s = :active",
-		map[string]string{"#s": "status"},
-		map[string]types.AttributeValue{":locked": str(string(domain.AdminLocked)), ":active": str(string(domain.AdminActive))})
-	if err != nil && !isConditionFailed(err) {
-		return fmt.Errorf("dynamo: lock %s: %w", adminID, err)
-	}
-	return nil
-}
-
 // LoginPush is a Duo Push for a login transaction.
 type LoginPush struct {
 	TxID         string
@@ -350,7 +281,7 @@ type LoginCompletion struct {
 //  1. the login: From → completed, unexpired (and the passcode or push
 //     still the one checked), taken off the push index;
 //  2. the new session (attribute_not_exists);
-//  3. the admin: still active → failure count 0;
+//  3. the admin: still active → the lockout's counts back to 0 (lockout.go);
 //  4. for a Duo Mobile passcode, the credential: still active and this
 //     admin's, counter still From → To, so a passcode is used once;
 //  5. the audit event.
@@ -388,7 +319,7 @@ func (s *Store) CompleteLogin(ctx context.Context, c LoginCompletion) error {
 		s.txUpdate(loginKey(c.TxID), "SET #s = :done, #f = :f, GSI1PK = :gpk, GSI1SK = :gsk", cond,
 			map[string]string{"#s": "status", "#f": "factor"}, values),
 		sessItem,
-		s.txUpdate(key(adminPK(c.Session.AdminID), skAdmin), "SET failed_attempts = :zero", "#s = :active", statusName,
+		s.txUpdate(key(adminPK(c.Session.AdminID), skAdmin), "SET failed_attempts = :zero, attempts_reserved = :zero", "#s = :active", statusName,
 			map[string]types.AttributeValue{":zero": num(0), ":active": str(string(domain.AdminActive))}),
 	}
 	if h := c.HOTP; h != nil {

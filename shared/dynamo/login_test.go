@@ -73,14 +73,23 @@ func TestLoginPasscodeSendsAndTries(t *testing.T) {
 		t.Fatalf("login after sends: %+v", got)
 	}
 
+	roomy := dynamo.Lockout{Max: 100, Lease: time.Minute} // the admin's allowance out of the way
+	if err := f.store.ReservePasscodeAttempt(f.ctx, tx.ID, secret.Hash("0000002"), domain.MaxPasscodeTries, admin.ID, roomy); !errors.Is(err, dynamo.ErrLoginChanged) {
+		t.Fatalf("try of a replaced passcode: %v, want ErrLoginChanged", err)
+	}
 	for i := range domain.MaxPasscodeTries {
-		r, err := f.store.ReserveLoginPasscodeTry(f.ctx, tx.ID, domain.MaxPasscodeTries)
-		if err != nil || r.PasscodeTries != i+1 || r.PasscodeHash != got.PasscodeHash {
-			t.Fatalf("try %d: %+v, %v", i+1, r, err)
+		if err := f.store.ReservePasscodeAttempt(f.ctx, tx.ID, got.PasscodeHash, domain.MaxPasscodeTries, admin.ID, roomy); err != nil {
+			t.Fatalf("try %d: %v", i+1, err)
+		}
+		if r, _ := f.store.GetLogin(f.ctx, tx.ID); r.PasscodeTries != i+1 {
+			t.Fatalf("try %d: %d tries stored", i+1, r.PasscodeTries)
 		}
 	}
-	if _, err := f.store.ReserveLoginPasscodeTry(f.ctx, tx.ID, domain.MaxPasscodeTries); !errors.Is(err, dynamo.ErrLoginChanged) {
+	if err := f.store.ReservePasscodeAttempt(f.ctx, tx.ID, got.PasscodeHash, domain.MaxPasscodeTries, admin.ID, roomy); !errors.Is(err, dynamo.ErrLoginChanged) {
 		t.Fatalf("6th try: %v, want ErrLoginChanged", err)
+	}
+	if a, _ := f.store.GetAdmin(f.ctx, admin.ID); a.AttemptsReserved != domain.MaxPasscodeTries {
+		t.Fatalf("admin attempts reserved: %d, want one per try taken", a.AttemptsReserved)
 	}
 }
 
@@ -187,30 +196,76 @@ func TestCompleteLoginChecksHOTPCounterAndAdmin(t *testing.T) {
 	}
 }
 
-func TestReserveLoginAttemptLocksAtThreshold(t *testing.T) {
+// TestLockoutStore walks the store's side of the lockout: reservations
+// stop at Max while attempts are in flight (not locked), the Max-th
+// counted failure locks, a given-back attempt makes room, a disabled admin
+// is never locked, and attempts lost past their lease lock.
+func TestLockoutStore(t *testing.T) {
 	f := newFixture(t)
 	admin := f.seedAdmin(t, "a1", "a1@example.com")
-	for i := 1; i <= domain.LockoutThreshold; i++ {
-		n, err := f.store.ReserveLoginAttempt(f.ctx, admin.ID, domain.LockoutThreshold)
-		if err != nil || n != i {
-			t.Fatalf("attempt %d: %d, %v", i, n, err)
+	l := dynamo.Lockout{Max: domain.LockoutThreshold, Lease: time.Minute}
+	for i := range l.Max {
+		if err := f.store.ReserveAttempt(f.ctx, admin.ID, l); err != nil {
+			t.Fatalf("attempt %d: %v", i+1, err)
 		}
 	}
-	if _, err := f.store.ReserveLoginAttempt(f.ctx, admin.ID, domain.LockoutThreshold); !errors.Is(err, domain.ErrLocked) {
-		t.Fatalf("11th attempt: %v, want 42301", err)
+	if err := f.store.ReserveAttempt(f.ctx, admin.ID, l); !errors.Is(err, dynamo.ErrAttemptsInFlight) {
+		t.Fatalf("attempt %d while all are in flight: %v, want ErrAttemptsInFlight", l.Max+1, err)
 	}
-	if err := f.store.LockAdminAfterFailures(f.ctx, admin.ID); err != nil {
+	if err := f.store.ReturnAttempt(f.ctx, admin.ID); err != nil {
 		t.Fatal(err)
 	}
-	if a, _ := f.store.GetAdmin(f.ctx, admin.ID); a.Status != domain.AdminLocked {
-		t.Fatalf("status %s", a.Status)
+	if err := f.store.ReserveAttempt(f.ctx, admin.ID, l); err != nil {
+		t.Fatalf("after a give-back: %v", err)
 	}
+	for i := 1; i <= l.Max; i++ {
+		n, locked, err := f.store.FailAttempt(f.ctx, admin.ID, l)
+		if err != nil || n != i || locked != (i == l.Max) {
+			t.Fatalf("failure %d: count %d, locked %v, %v", i, n, locked, err)
+		}
+	}
+	if err := f.store.ReserveAttempt(f.ctx, admin.ID, l); !errors.Is(err, domain.ErrLocked) {
+		t.Fatalf("locked admin: %v, want 42301", err)
+	}
+	if _, _, err := f.store.FailAttempt(f.ctx, admin.ID, l); !errors.Is(err, domain.ErrLocked) {
+		t.Fatalf("failure of a locked admin: %v, want 42301", err)
+	}
+	if a, _ := f.store.GetAdmin(f.ctx, admin.ID); a.Status != domain.AdminLocked || a.FailedAttempts != l.Max {
+		t.Fatalf("after the lock: %s, %d failures", a.Status, a.FailedAttempts)
+	}
+	ev := domain.AuditEvent{ID: "r", Time: f.clock.Now(), AccountID: "acme", Action: domain.ActionLockoutReset, Outcome: domain.OutcomeSuccess}
+	if err := f.store.ResetLockout(f.ctx, admin.ID, ev); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := f.store.GetAdmin(f.ctx, admin.ID); a.Status != domain.AdminActive || a.FailedAttempts != 0 || a.AttemptsReserved != 0 {
+		t.Fatalf("after the reset: %+v", a)
+	}
+
+	// Attempts whose functions died fill the allowance: once the newest is
+	// older than the lease they count as failures, which locks.
+	for range l.Max {
+		if err := f.store.ReserveAttempt(f.ctx, admin.ID, l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.clock.Add(l.Lease - time.Second)
+	if err := f.store.ReserveAttempt(f.ctx, admin.ID, l); !errors.Is(err, dynamo.ErrAttemptsInFlight) {
+		t.Fatalf("within the lease: %v, want ErrAttemptsInFlight", err)
+	}
+	f.clock.Add(2 * time.Second)
+	if err := f.store.ReserveAttempt(f.ctx, admin.ID, l); !errors.Is(err, dynamo.ErrLockedNow) {
+		t.Fatalf("past the lease: %v, want ErrLockedNow", err)
+	}
+	if a, _ := f.store.GetAdmin(f.ctx, admin.ID); a.Status != domain.AdminLocked || a.FailedAttempts != l.Max {
+		t.Fatalf("after lost attempts: %s, %d failures", a.Status, a.FailedAttempts)
+	}
+
 	// A disabled admin is never turned into a locked one.
 	if err := f.store.SetAdminStatus(f.ctx, admin.ID, domain.AdminDisabled); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.store.LockAdminAfterFailures(f.ctx, admin.ID); err != nil {
-		t.Fatal(err)
+	if err := f.store.ReserveAttempt(f.ctx, admin.ID, l); !errors.Is(err, domain.ErrNotAuthenticated) {
+		t.Fatalf("disabled admin: %v, want 40101", err)
 	}
 	if a, _ := f.store.GetAdmin(f.ctx, admin.ID); a.Status != domain.AdminDisabled {
 		t.Fatalf("status %s, want disabled", a.Status)

@@ -46,7 +46,10 @@ func TestRoundTrips(t *testing.T) {
 			Credential: domain.Credential{ID: "c", AdminID: "a1", Status: domain.CredentialActive},
 			Audit:      domain.AuditEvent{ID: "e", Time: f.clock.Now(), AccountID: "acme", Action: "x"}})
 	})
-	measure("RecordFailure", 1, func() error { _, _, err := s.RecordFailure(ctx, "a1"); return err })
+	lockout := dynamo.Lockout{Max: domain.LockoutThreshold, Lease: time.Minute}
+	measure("ReserveAttempt", 1, func() error { return s.ReserveAttempt(ctx, "a1", lockout) })
+	measure("FailAttempt", 1, func() error { _, _, err := s.FailAttempt(ctx, "a1", lockout); return err })
+	measure("ReturnAttempt", 1, func() error { return s.ReturnAttempt(ctx, "a1") })
 	measure("ListAudit", 1, func() error { _, _, err := s.ListAudit(ctx, "acme", dynamo.AuditFilter{}); return err })
 	measure("RateHit", 2, func() error { return s.RateHit(ctx, dynamo.Limit{Name: "x", Window: time.Hour, Max: 2}, "a1") })
 }

@@ -312,23 +312,40 @@ func TestReactivationRateLimit(t *testing.T) {
 	f.startReactivation(t, admin, time.Minute)
 }
 
+// TestLockoutCountsConcurrentFailures: 30 concurrent attempts, each
+// reserved and then failed as a wrong passcode would be: at most Max are
+// reserved, each of those is counted, and exactly one of them locks.
 func TestLockoutCountsConcurrentFailures(t *testing.T) {
 	f := newFixture(t)
 	admin := f.seedAdmin(t, "a1", "a1@acme.example")
+	l := dynamo.Lockout{Max: domain.LockoutThreshold, Lease: time.Minute}
 	var wg sync.WaitGroup
-	for range domain.LockoutThreshold {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, _, err := f.store.RecordFailure(f.ctx, admin.ID); err != nil {
+	var mu sync.Mutex
+	reserved, locks := 0, 0
+	for range 3 * domain.LockoutThreshold {
+		wg.Go(func() {
+			if err := f.store.ReserveAttempt(f.ctx, admin.ID, l); err != nil {
+				if !errors.Is(err, dynamo.ErrAttemptsInFlight) && !errors.Is(err, domain.ErrLocked) {
+					t.Error(err)
+				}
+				return
+			}
+			_, locked, err := f.store.FailAttempt(f.ctx, admin.ID, l)
+			mu.Lock()
+			defer mu.Unlock()
+			reserved++
+			if locked {
+				locks++
+			}
+			if err != nil && !errors.Is(err, domain.ErrLocked) {
 				t.Error(err)
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	a, _ := f.store.GetAdmin(f.ctx, admin.ID)
-	if a.FailedAttempts != domain.LockoutThreshold || a.Status != domain.AdminLocked {
-		t.Fatalf("after %d failures: count=%d status=%s", domain.LockoutThreshold, a.FailedAttempts, a.Status)
+	if reserved != domain.LockoutThreshold || locks != 1 || a.FailedAttempts != domain.LockoutThreshold || a.Status != domain.AdminLocked {
+		t.Fatalf("reserved %d, locks %d, count=%d status=%s", reserved, locks, a.FailedAttempts, a.Status)
 	}
 	ev := domain.AuditEvent{ID: "r", Time: f.clock.Now(), AccountID: "acme", Action: domain.ActionLockoutReset, Outcome: domain.OutcomeSuccess}
 	if err := f.store.ResetLockout(f.ctx, admin.ID, ev); err != nil {
@@ -389,8 +406,9 @@ func TestFailuresNeverLockADisabledAdmin(t *testing.T) {
 	if err := f.store.SetAdminStatus(f.ctx, admin.ID, domain.AdminDisabled); err != nil {
 		t.Fatal(err)
 	}
+	l := dynamo.Lockout{Max: domain.LockoutThreshold, Lease: time.Minute}
 	for range domain.LockoutThreshold + 1 {
-		if _, locked, err := f.store.RecordFailure(f.ctx, admin.ID); err != nil || locked {
+		if _, locked, err := f.store.FailAttempt(f.ctx, admin.ID, l); !errors.Is(err, domain.ErrNotAuthenticated) || locked {
 			t.Fatalf("failure of a disabled admin: locked=%v %v", locked, err)
 		}
 	}

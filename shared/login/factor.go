@@ -84,15 +84,16 @@ type Delivery struct {
 // ChooseFactor delivers the second factor the admin picked: a passcode by
 // text (sms) or voice call (phone), or a Duo Push. Choosing sms or phone
 // again is a resend: a new passcode replaces the old one. The Duo Mobile
-// passcode needs no delivery; it goes straight to Verify.
-func (s *Service) ChooseFactor(ctx context.Context, txid string, f domain.Factor, c Client) (*Delivery, error) {
+// passcode needs no delivery; it goes straight to Verify. Like every step
+// after the password, it needs the login's secret (loadOwn).
+func (s *Service) ChooseFactor(ctx context.Context, txid, loginSecret string, f domain.Factor, c Client) (*Delivery, error) {
 	if !validTxID(txid) {
 		return nil, domain.InvalidParam("txid")
 	}
 	if f != domain.FactorSMS && f != domain.FactorPhone && f != domain.FactorPush {
 		return nil, domain.InvalidParam("factor")
 	}
-	a, err := s.load(ctx, txid)
+	a, err := s.loadOwn(ctx, txid, loginSecret)
 	if err != nil {
 		return nil, err
 	}

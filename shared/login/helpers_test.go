@@ -2,6 +2,8 @@ package login_test
 
 import (
 	"net/http"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,23 +35,42 @@ type fixture struct {
 	t   testing.TB
 	env *apptest.Env
 	r   *apigw.Router
+
+	mu      sync.Mutex
+	secrets map[string]string // txid → login_secret, of the logins f.login started
 }
 
 func newFixture(t testing.TB) *fixture {
 	env := apptest.New(t)
-	return &fixture{t: t, env: env, r: login.NewRouter(env.Deps)}
+	return &fixture{t: t, env: env, r: login.NewRouter(env.Deps), secrets: map[string]string{}}
 }
 
+// call calls the router. On /v1/login/{txid}... it sends the login_secret
+// of that login, as the panel does, when f.login started it.
 func (f *fixture) call(method, path string, body any, token string) *apptest.Response {
 	f.t.Helper()
-	return f.env.Call(f.r, apptest.Request{Method: method, Path: path, JSON: body, Token: token})
+	req := apptest.Request{Method: method, Path: path, JSON: body, Token: token}
+	if rest, ok := strings.CutPrefix(path, "/v1/login/"); ok {
+		txid, _, _ := strings.Cut(rest, "/")
+		f.mu.Lock()
+		s, known := f.secrets[txid]
+		f.mu.Unlock()
+		if known {
+			req.Headers = map[string]string{login.LoginSecretHeader: s}
+		}
+	}
+	return f.env.Call(f.r, req)
 }
 
-// login does the password step and returns its answer.
+// login does the password step and returns its answer; later calls of f
+// on this login carry its login_secret.
 func (f *fixture) login(email string) login.Started {
 	f.t.Helper()
 	var out login.Started
 	f.call(http.MethodPost, "/v1/login", map[string]string{"email": email, "password": demo.Password}, "").OK(f.t, &out)
+	f.mu.Lock()
+	f.secrets[out.TxID] = out.LoginSecret
+	f.mu.Unlock()
 	return out
 }
 

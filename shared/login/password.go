@@ -42,9 +42,12 @@ type FactorOption struct {
 
 // Started is the answer of the password step.
 type Started struct {
-	TxID      string         `json:"txid"`
-	Factors   []FactorOption `json:"factors"`
-	ExpiresAt time.Time      `json:"expires_at"`
+	TxID string `json:"txid"`
+	// LoginSecret must accompany every later call on this login, in the
+	// X-Login-Secret header; it is returned here only (stored hashed).
+	LoginSecret string         `json:"login_secret"`
+	Factors     []FactorOption `json:"factors"`
+	ExpiresAt   time.Time      `json:"expires_at"`
 }
 
 // Login checks email and password and starts a login transaction, with
@@ -125,9 +128,13 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 	if err != nil {
 		return nil, err
 	}
+	loginSecret, loginSecretHash, err := s.newLoginSecret()
+	if err != nil {
+		return nil, err
+	}
 	now := s.Clock.Now().UTC()
 	tx := domain.LoginTx{
-		ID: txid, AdminID: admin.ID, AccountID: admin.AccountID, Status: domain.LoginPending,
+		ID: txid, LoginSecretHash: loginSecretHash, AdminID: admin.ID, AccountID: admin.AccountID, Status: domain.LoginPending,
 		CreatedAt: now, ExpiresAt: now.Add(domain.LoginTransactionValidity), IP: c.IP, UserAgent: c.userAgent(),
 	}
 	factors := availableFactors(admin, account, cred)
@@ -139,7 +146,7 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 	if err := s.Store.CreateLogin(ctx, tx, ev); err != nil {
 		return nil, err
 	}
-	return &Started{TxID: txid, Factors: factors, ExpiresAt: tx.ExpiresAt}, nil
+	return &Started{TxID: txid, LoginSecret: loginSecret, Factors: factors, ExpiresAt: tx.ExpiresAt}, nil
 }
 
 // activeCredential returns the admin's active Duo Push credential, or nil

@@ -49,7 +49,7 @@ func (h handlers) factor(ctx context.Context, r *apigw.Request) (*apigw.Response
 	if err := r.DecodeJSON(&body); err != nil {
 		return nil, err
 	}
-	out, err := h.svc.ChooseFactor(ctx, r.Param("txid"), body.Factor, client(r))
+	out, err := h.svc.ChooseFactor(ctx, r.Param("txid"), r.Header(LoginSecretHeader), body.Factor, client(r))
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +63,7 @@ func (h handlers) verify(ctx context.Context, r *apigw.Request) (*apigw.Response
 	if err := r.DecodeJSON(&body); err != nil {
 		return nil, err
 	}
-	out, err := h.svc.Verify(ctx, r.Param("txid"), body.Passcode, client(r))
+	out, err := h.svc.Verify(ctx, r.Param("txid"), r.Header(LoginSecretHeader), body.Passcode, client(r))
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +71,7 @@ func (h handlers) verify(ctx context.Context, r *apigw.Request) (*apigw.Response
 }
 
 func (h handlers) status(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
-	out, err := h.svc.Status(ctx, r.Param("txid"), client(r))
+	out, err := h.svc.Status(ctx, r.Param("txid"), r.Header(LoginSecretHeader), client(r))
 	if err != nil {
 		return nil, err
 	}

@@ -142,7 +142,7 @@ func TestNoSecretsInLogsOrAudit(t *testing.T) {
 	voice := f.passcode(ownerPhone, smsvoicelocal.KindVoice)
 	var auth login.Authenticated
 	f.verify(tx.TxID, voice).OK(t, &auth)
-	secrets = append(secrets, tx.TxID, sms, voice, auth.SessionToken, wrongPasscode(sms))
+	secrets = append(secrets, tx.TxID, tx.LoginSecret, sms, voice, auth.SessionToken, wrongPasscode(sms))
 	f.call(http.MethodGet, "/v1/session", nil, auth.SessionToken).OK(t, nil)
 	f.call(http.MethodDelete, "/v1/session", nil, auth.SessionToken).OK(t, nil)
 
@@ -151,14 +151,14 @@ func TestNoSecretsInLogsOrAudit(t *testing.T) {
 	wrongHOTP := hotp.Code([]byte(rfcKey), 50, 6)
 	f.verify(tx.TxID, wrongHOTP)
 	f.verify(tx.TxID, "755224").OK(t, &auth)
-	secrets = append(secrets, tx.TxID, wrongHOTP, "755224", auth.SessionToken)
+	secrets = append(secrets, tx.TxID, tx.LoginSecret, wrongHOTP, "755224", auth.SessionToken)
 
 	// Push with verification code.
 	tx = f.login(owner)
 	d := f.factor(tx.TxID, domain.FactorPush)
 	f.answer(tx.TxID, domain.LoginApproved)
 	st := f.pushStatus(tx.TxID)
-	secrets = append(secrets, tx.TxID, d.VerificationCode, st.SessionToken)
+	secrets = append(secrets, tx.TxID, tx.LoginSecret, d.VerificationCode, st.SessionToken)
 
 	// Switch accounts (refused) and a send while SMS is down.
 	token := f.smsLogin(msp, "+15555550200")
@@ -168,7 +168,7 @@ func TestNoSecretsInLogsOrAudit(t *testing.T) {
 	f.env.SMS.SetFailure(true)
 	f.call(http.MethodPost, "/v1/login/"+tx.TxID+"/factor", map[string]string{"factor": "sms"}, "")
 	f.env.SMS.SetFailure(false)
-	secrets = append(secrets, tx.TxID)
+	secrets = append(secrets, tx.TxID, tx.LoginSecret)
 
 	logs := f.env.Logs.String()
 	if !strings.Contains(logs, `"route":"POST /v1/login/{txid}/verify"`) {

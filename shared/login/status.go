@@ -33,12 +33,13 @@ type PushStatus struct {
 // and approved. The first poll after approval turns the approval into a
 // session (approved → completed, one transaction) and carries the token;
 // every later poll, and a poll of a login completed by a passcode, says
-// approved without it, so the token is handed out exactly once.
-func (s *Service) Status(ctx context.Context, txid string, c Client) (*PushStatus, error) {
+// approved without it, so the token is handed out exactly once, and only
+// to the holder of the login's secret (openLogin).
+func (s *Service) Status(ctx context.Context, txid, loginSecret string, c Client) (*PushStatus, error) {
 	if !validTxID(txid) {
 		return nil, domain.InvalidParam("txid")
 	}
-	tx, err := s.Store.GetLogin(ctx, txid)
+	tx, err := s.openLogin(ctx, txid, loginSecret)
 	if err != nil {
 		return nil, err
 	}

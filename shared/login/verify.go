@@ -3,7 +3,6 @@ package login
 import (
 	"context"
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 
@@ -22,6 +21,7 @@ var (
 	errPasscodeExpired = domain.Errorf(domain.CodeExpired, "passcode expired: request a new one")
 	errNoPasscode      = domain.Errorf(domain.CodeConflict, "no passcode was sent for this login")
 	errNoDuoMobile     = domain.Errorf(domain.CodeForbidden, "Duo Mobile passcode not available to this administrator")
+	errPasscodeReused  = domain.Errorf(domain.CodeNotAuthenticated, "passcode already used: use the next one")
 )
 
 // Authenticated is the answer of a passed second factor: the session
@@ -35,15 +35,18 @@ type Authenticated struct {
 // Verify checks a passcode and, when it is right, issues the session. Its
 // length says what it is: 7 digits an SMS or voice passcode of this login,
 // 6 digits a Duo Mobile passcode (HOTP) of the admin's active credential,
-// which needs no factor step.
+// which needs no factor step. The caller must hold the login's secret
+// (loadOwn).
 //
-// Lockout (DESIGN.md §3): every passcode compared and found wrong (and a
-// replayed Duo Mobile passcode) counts as a failed attempt, and the 10th
-// in a row locks the admin. Refusals that compare nothing — a passcode
-// used up by its 5 tries, expired, or never sent — do not count: they give
-// a guesser nothing, and counting them would let a double-clicking panel
+// Lockout (lockout.go): every passcode compared and found wrong counts as
+// a failed attempt, and the 10th in a row locks the admin; an attempt is
+// reserved before the comparison, so concurrent guesses cannot outrun it.
+// A passcode that matched but had just been used (a replay, a double
+// submit) does not count. Refusals that compare nothing — a passcode used
+// up by its 5 tries, expired, or never sent — do not count: they give a
+// guesser nothing, and counting them would let a double-clicking panel
 // lock its own admin.
-func (s *Service) Verify(ctx context.Context, txid, passcode string, c Client) (*Authenticated, error) {
+func (s *Service) Verify(ctx context.Context, txid, loginSecret, passcode string, c Client) (*Authenticated, error) {
 	if !validTxID(txid) {
 		return nil, domain.InvalidParam("txid")
 	}
@@ -51,7 +54,7 @@ func (s *Service) Verify(ctx context.Context, txid, passcode string, c Client) (
 	if !isDigits(passcode) || (len(passcode) != domain.PasscodeDigits && len(passcode) != domain.HOTPDigits) {
 		return nil, domain.InvalidParam("passcode")
 	}
-	a, err := s.load(ctx, txid)
+	a, err := s.loadOwn(ctx, txid, loginSecret)
 	if err != nil {
 		return nil, err
 	}
@@ -62,8 +65,9 @@ func (s *Service) Verify(ctx context.Context, txid, passcode string, c Client) (
 }
 
 // verifyPasscode checks an SMS or voice passcode. A try is taken from the
-// passcode before it is compared (ReserveLoginPasscodeTry), so even
-// concurrent guesses get at most MaxPasscodeTries comparisons per passcode.
+// passcode, and an attempt from the admin, before it is compared
+// (reservePasscodeAttempt), so even concurrent guesses get at most
+// MaxPasscodeTries comparisons per passcode and LockoutThreshold per admin.
 func (s *Service) verifyPasscode(ctx context.Context, a *attempt, passcode string, c Client) (*Authenticated, error) {
 	// The factor names the channel of the current passcode, also when a
 	// push was started after it (dynamo.StartLoginPush leaves it alone).
@@ -74,7 +78,10 @@ func (s *Service) verifyPasscode(ctx context.Context, a *attempt, passcode strin
 	if !a.account.Policy.Allows(f) {
 		return nil, domain.Errorf(domain.CodeForbidden, "factor not available to this administrator")
 	}
-	tx, err := s.Store.ReserveLoginPasscodeTry(ctx, a.tx.ID, domain.MaxPasscodeTries)
+	// The store takes the try only while this passcode (tx.PasscodeHash)
+	// is still the login's current one.
+	tx := a.tx
+	err := s.reservePasscodeAttempt(ctx, a, tx.PasscodeHash, c)
 	if errors.Is(err, dynamo.ErrLoginChanged) {
 		return nil, s.passcodeRefused(ctx, a, c)
 	}
@@ -82,13 +89,12 @@ func (s *Service) verifyPasscode(ctx context.Context, a *attempt, passcode strin
 		return nil, err
 	}
 	if !s.Codes.Matches(secret.LoginPasscode, passcode, tx.PasscodeHash) {
-		count, locked, err := s.Store.RecordFailure(ctx, a.admin.ID)
-		if err != nil {
-			return nil, err
-		}
-		return nil, s.failed(ctx, a, c, tx.Factor, "wrong_passcode", count, locked)
+		return nil, s.attemptFailed(ctx, a, c, tx.Factor, "wrong_passcode")
 	}
 	auth, err := s.complete(ctx, a, dynamo.LoginCompletion{From: domain.LoginPending, PasscodeHash: tx.PasscodeHash, Factor: tx.Factor}, c)
+	if err != nil {
+		s.attemptNotAGuess(ctx, a)
+	}
 	if errors.Is(err, dynamo.ErrLoginChanged) {
 		return nil, s.loginChanged(ctx, a.tx.ID)
 	}
@@ -133,12 +139,12 @@ func (s *Service) passcodeRefused(ctx context.Context, a *attempt, c Client) err
 
 // verifyDuoMobile checks a Duo Mobile passcode: HOTP over the ASCII bytes
 // of the credential's hotp_secret, from its counter, looking ahead
-// HOTPLookAhead counters (DESIGN.md §5). This factor has no per-passcode
-// try limit, so the attempt is counted against the admin before the
-// comparison (ReserveLoginAttempt): concurrent guesses cannot outrun the
-// lockout. A success resets the count; the counter moves past the match
-// in the same transaction, under a condition on its old value, so a
-// passcode is accepted once even when sent twice at the same moment.
+// HOTPLookAhead counters (DESIGN.md §5). The attempt is reserved against
+// the admin before the comparison (reserveAttempt): concurrent guesses
+// cannot outrun the lockout. The counter moves past the match in the
+// session's transaction, under a condition on its old value, so a passcode
+// is accepted once even when sent twenty times at the same moment; the
+// other uses are replays, which give their attempt back.
 func (s *Service) verifyDuoMobile(ctx context.Context, a *attempt, passcode string, c Client) (*Authenticated, error) {
 	if !a.account.Policy.Allows(domain.FactorPasscode) {
 		return nil, errNoDuoMobile
@@ -150,23 +156,21 @@ func (s *Service) verifyDuoMobile(ctx context.Context, a *attempt, passcode stri
 	if cred == nil {
 		return nil, errNoDuoMobile
 	}
-	count, err := s.Store.ReserveLoginAttempt(ctx, a.admin.ID, domain.LockoutThreshold)
-	if err != nil {
+	if err := s.reserveAttempt(ctx, a, c); err != nil {
 		return nil, err
 	}
-	fail := func(reason string) error {
-		locked := false
-		if count >= domain.LockoutThreshold {
-			if err := s.Store.LockAdminAfterFailures(ctx, a.admin.ID); err != nil {
-				return err
-			}
-			locked = true
-		}
-		return s.failed(ctx, a, c, domain.FactorPasscode, reason, count, locked)
-	}
-	matched, ok := hotp.Verify([]byte(cred.HOTPSecret), cred.HOTPCounter, domain.HOTPLookAhead, passcode)
+	key := []byte(cred.HOTPSecret)
+	matched, ok := hotp.Verify(key, cred.HOTPCounter, domain.HOTPLookAhead, passcode)
 	if !ok {
-		return nil, fail("wrong_passcode")
+		// The passcode accepted last (counter - 1) sent again, after its
+		// success moved the counter: a replay or a double submit, which
+		// guesses nothing.
+		if cred.HOTPCounter > 0 {
+			if _, used := hotp.Verify(key, cred.HOTPCounter-1, 1, passcode); used {
+				return nil, s.passcodeReused(ctx, a, c)
+			}
+		}
+		return nil, s.attemptFailed(ctx, a, c, domain.FactorPasscode, "wrong_passcode")
 	}
 	auth, err := s.complete(ctx, a, dynamo.LoginCompletion{
 		From: domain.LoginPending, Factor: domain.FactorPasscode,
@@ -174,24 +178,26 @@ func (s *Service) verifyDuoMobile(ctx context.Context, a *attempt, passcode stri
 	}, c)
 	switch {
 	case errors.Is(err, dynamo.ErrHOTPCounterMoved):
-		return nil, fail("passcode_reused")
-	case errors.Is(err, dynamo.ErrLoginChanged):
-		return nil, s.loginChanged(ctx, a.tx.ID)
+		// It matched a counter that was current when read: the passcode
+		// was right and has just been used, by this admin or a replay.
+		return nil, s.passcodeReused(ctx, a, c)
+	case err != nil:
+		s.attemptNotAGuess(ctx, a)
+		if errors.Is(err, dynamo.ErrLoginChanged) {
+			return nil, s.loginChanged(ctx, a.tx.ID)
+		}
+		return nil, err
 	}
-	return auth, err
+	return auth, nil
 }
 
-// failed audits a counted failure and answers it: 42301 when it locked
-// the admin, else "wrong passcode".
-func (s *Service) failed(ctx context.Context, a *attempt, c Client, f domain.Factor, reason string, count int, locked bool) error {
+// passcodeReused answers a Duo Mobile passcode that was right but has
+// just been used: its attempt is given back, and the audit log says so.
+func (s *Service) passcodeReused(ctx context.Context, a *attempt, c Client) error {
+	s.attemptNotAGuess(ctx, a)
 	s.audit(ctx, s.event(a.admin, c, domain.ActionLoginVerify, domain.OutcomeFailure,
-		map[string]string{"factor": string(f), "reason": reason, "failed_attempts": strconv.Itoa(count)}))
-	if locked {
-		s.audit(ctx, s.event(a.admin, c, domain.ActionLoginLocked, domain.OutcomeFailure,
-			map[string]string{"failed_attempts": strconv.Itoa(count)}))
-		return domain.NewError(domain.CodeLocked)
-	}
-	return errWrongPasscode
+		map[string]string{"factor": string(domain.FactorPasscode), "reason": "passcode_reused"}))
+	return errPasscodeReused
 }
 
 // complete issues the session of a passed second factor (see

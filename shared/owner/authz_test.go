@@ -152,14 +152,17 @@ var rows = []row{
 		return apptest.Request{Method: "POST", Path: "/v1/login", JSON: map[string]string{"email": c.Email, "password": demo.Password}}
 	}, [7]int{200, 200, 200, 200, 200, 200, 200}, 200},
 	{fallbackLogin, "POST /v1/login/{txid}/factor", func(m *matrix, c *domain.Admin) apptest.Request {
-		return apptest.Request{Method: "POST", Path: "/v1/login/" + m.loginTx(c.Email) + "/factor", JSON: map[string]string{"factor": "sms"}}
+		tx := m.loginTx(c.Email)
+		return apptest.Request{Method: "POST", Path: "/v1/login/" + tx + "/factor", JSON: map[string]string{"factor": "sms"}, Headers: m.loginHeaders(tx)}
 	}, [7]int{200, 200, 200, 200, 200, 200, 200}, 200},
 	{fallbackLogin, "POST /v1/login/{txid}/verify", func(m *matrix, c *domain.Admin) apptest.Request {
 		tx := m.loginTx(c.Email)
-		return apptest.Request{Method: "POST", Path: "/v1/login/" + tx + "/verify", JSON: map[string]string{"passcode": m.smsPasscode(tx, c.Phone)}}
+		return apptest.Request{Method: "POST", Path: "/v1/login/" + tx + "/verify", JSON: map[string]string{"passcode": m.smsPasscode(tx, c.Phone)},
+			Headers: m.loginHeaders(tx)}
 	}, [7]int{200, 200, 200, 200, 200, 200, 200}, 200},
 	{fallbackLogin, "GET /v1/login/{txid}", func(m *matrix, c *domain.Admin) apptest.Request {
-		return apptest.Request{Method: "GET", Path: "/v1/login/" + m.loginTx(c.Email)}
+		tx := m.loginTx(c.Email)
+		return apptest.Request{Method: "GET", Path: "/v1/login/" + tx, Headers: m.loginHeaders(tx)}
 	}, [7]int{200, 200, 200, 200, 200, 200, 200}, 200},
 	// The session endpoints: every role's own session.
 	{fallbackLogin, "GET /v1/session", func(m *matrix, c *domain.Admin) apptest.Request {

@@ -27,9 +27,7 @@ func newBench(b *testing.B) *apptest.Bench {
 	for _, id := range []string{"acme-admin", "acme-helpdesk"} {
 		f.ownerStart(bb.Token, id)
 	}
-	if _, _, err := f.Deps.Store.RecordFailure(f.Ctx, "acme-helpdesk"); err != nil {
-		b.Fatal(err)
-	}
+	f.FailAttempts("acme-helpdesk", 1)
 	return bb
 }
 

@@ -49,7 +49,8 @@ type fixture struct {
 	self    *apigw.Router // ReactivationCodeFunction
 	login   *apigw.Router // FallbackLoginFunction
 	notices *notices
-	admins  int // admins created, for distinct phone numbers
+	admins  int               // admins created, for distinct phone numbers
+	secrets map[string]string // txid → login_secret of the logins loginTx started
 }
 
 func newFixture(t testing.TB) *fixture {
@@ -58,7 +59,7 @@ func newFixture(t testing.TB) *fixture {
 	n := &notices{}
 	svc.Notifier = n
 	return &fixture{Env: env, owner: owner.NewRouterWith(env.Deps, svc), self: reactivation.NewRouter(env.Deps),
-		login: login.NewRouter(env.Deps), notices: n}
+		login: login.NewRouter(env.Deps), notices: n, secrets: map[string]string{}}
 }
 
 // createAdmin adds an admin with the demo password and a phone of its own.
@@ -83,20 +84,29 @@ func (f *fixture) passwordStep(email string) *apptest.Response {
 	return f.Call(f.login, apptest.Request{Method: "POST", Path: "/v1/login", JSON: map[string]string{"email": email, "password": demo.Password}})
 }
 
-// loginTx does the password step, expecting success, and returns the txid.
+// loginTx does the password step, expecting success, and returns the txid;
+// loginHeaders then gives the header that later calls on it need.
 func (f *fixture) loginTx(email string) string {
 	f.T.Helper()
 	var tx struct {
-		TxID string `json:"txid"`
+		TxID        string `json:"txid"`
+		LoginSecret string `json:"login_secret"`
 	}
 	f.passwordStep(email).OK(f.T, &tx)
+	f.secrets[tx.TxID] = tx.LoginSecret
 	return tx.TxID
+}
+
+// loginHeaders carries the login_secret of a login that loginTx started.
+func (f *fixture) loginHeaders(txid string) map[string]string {
+	return map[string]string{login.LoginSecretHeader: f.secrets[txid]}
 }
 
 // smsPasscode chooses SMS for txid and returns the passcode sent to phone.
 func (f *fixture) smsPasscode(txid, phone string) string {
 	f.T.Helper()
-	f.Call(f.login, apptest.Request{Method: "POST", Path: "/v1/login/" + txid + "/factor", JSON: map[string]string{"factor": "sms"}}).OK(f.T, nil)
+	f.Call(f.login, apptest.Request{Method: "POST", Path: "/v1/login/" + txid + "/factor", JSON: map[string]string{"factor": "sms"},
+		Headers: f.loginHeaders(txid)}).OK(f.T, nil)
 	msgs := f.SMS.Messages()
 	for i := len(msgs) - 1; i >= 0; i-- {
 		if msgs[i].To == phone {

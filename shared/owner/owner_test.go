@@ -61,9 +61,7 @@ func TestListAdminsShowsPushStatus(t *testing.T) {
 	if _, err := f.redeem(s.Code(), "cred-admin"); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := f.Deps.Store.RecordFailure(f.Ctx, "acme-admin"); err != nil {
-		t.Fatal(err)
-	}
+	f.FailAttempts("acme-admin", 1)
 	f.Clock.Advance(11 * time.Minute) // the helpdesk QR expires
 	rows = f.listAdmins(f.SessionFor("owner@acme.example"))
 	if rows["acme-admin"].PushStatus != "active" || rows["acme-helpdesk"].PushStatus != "inactive" || rows["acme-owner"].PushStatus != "inactive" {
@@ -209,11 +207,7 @@ func TestOwnerReactivationRules(t *testing.T) {
 func TestResetLockoutLetsAdminLogInAgain(t *testing.T) {
 	f := newFixture(t)
 	adminToken := f.SessionFor("admin@acme.example")
-	for range domain.LockoutThreshold {
-		if _, _, err := f.Deps.Store.RecordFailure(f.Ctx, "acme-admin"); err != nil {
-			t.Fatal(err)
-		}
-	}
+	f.FailAttempts("acme-admin", domain.LockoutThreshold)
 	if a := f.Admin("admin@acme.example"); a.Status != domain.AdminLocked {
 		t.Fatalf("after %d failures: %s", domain.LockoutThreshold, a.Status)
 	}
@@ -245,7 +239,7 @@ func TestResetLockoutLetsAdminLogInAgain(t *testing.T) {
 		SessionToken string `json:"session_token"`
 	}
 	f.Call(f.login, apptest.Request{Method: "POST", Path: "/v1/login/" + tx + "/verify",
-		JSON: map[string]string{"passcode": f.smsPasscode(tx, "+15555550101")}}).OK(t, &auth)
+		JSON: map[string]string{"passcode": f.smsPasscode(tx, "+15555550101")}, Headers: f.loginHeaders(tx)}).OK(t, &auth)
 	f.Call(f.self, apptest.Request{Method: "GET", Path: "/v1/profile", Token: auth.SessionToken}).OK(t, &p)
 	if p.AdminID != "acme-admin" {
 		t.Fatalf("logged in as %s", p.AdminID)
@@ -271,11 +265,7 @@ func TestOtherAccountIsNotFound(t *testing.T) {
 	f := newFixture(t)
 	mspToken := f.SessionFor("msp@umbrella.example")
 	mspStart := f.ownerStart(mspToken, "umbrella-msp")
-	for range domain.LockoutThreshold {
-		if _, _, err := f.Deps.Store.RecordFailure(f.Ctx, "umbrella-msp"); err != nil {
-			t.Fatal(err)
-		}
-	}
+	f.FailAttempts("umbrella-msp", domain.LockoutThreshold)
 	acmeOwner := f.SessionFor("owner@acme.example")
 	for _, req := range []struct {
 		router string
@@ -411,11 +401,7 @@ func TestAdminLogPaging(t *testing.T) {
 func TestOwnerBodiesAreStrict(t *testing.T) {
 	f := newFixture(t)
 	token := f.SessionFor("owner@acme.example")
-	for range domain.LockoutThreshold {
-		if _, _, err := f.Deps.Store.RecordFailure(f.Ctx, "acme-admin"); err != nil {
-			t.Fatal(err)
-		}
-	}
+	f.FailAttempts("acme-admin", domain.LockoutThreshold)
 	for _, path := range []string{"/v1/admins/acme-admin/reset-lockout", apptest.OwnerReactivationPath("acme-admin")} {
 		for _, body := range []string{`{"status":"active"}`, `[]`, `{"valid_secs":`} {
 			resp := f.Call(f.owner, apptest.Request{Method: "POST", Path: path, Token: token, Body: body,

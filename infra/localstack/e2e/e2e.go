@@ -47,14 +47,16 @@ func SelfService(ctx context.Context, tg Target, a Admin, step Step) error {
 	// 1. Password + SMS passcode.
 	step("login %s with password + SMS", a.Email)
 	var start struct {
-		TxID    string `json:"txid"`
-		Factors []struct {
+		TxID        string `json:"txid"`
+		LoginSecret string `json:"login_secret"`
+		Factors     []struct {
 			Factor string `json:"factor"`
 		} `json:"factors"`
 	}
 	if err := c.call(ctx, "POST", "/v1/login", "", map[string]string{"email": a.Email, "password": a.Password}, 200, &start); err != nil {
 		return err
 	}
+	c.loginSecret = start.LoginSecret
 	since := time.Now().Add(-time.Second)
 	if err := c.call(ctx, "POST", "/v1/login/"+start.TxID+"/factor", "", map[string]string{"factor": "sms"}, 200, nil); err != nil {
 		return err
@@ -137,6 +139,7 @@ func SelfService(ctx context.Context, tg Target, a Admin, step Step) error {
 	if err := c.call(ctx, "POST", "/v1/login", "", map[string]string{"email": a.Email, "password": a.Password}, 200, &start); err != nil {
 		return err
 	}
+	c.loginSecret = start.LoginSecret
 	var push struct {
 		Status           string `json:"status"`
 		VerificationCode string `json:"verification_code"`
@@ -233,6 +236,9 @@ func smsPasscode(ctx context.Context, c *http.Client, smsURL, to string, since t
 type client struct {
 	base string
 	http *http.Client
+	// loginSecret is the login_secret of the current login, sent with
+	// every call under /v1/login/{txid} (DESIGN.md §4.1).
+	loginSecret string
 }
 
 // call makes one panel API request and decodes the OK envelope's response
@@ -255,6 +261,9 @@ func (c *client) call(ctx context.Context, method, path, token string, body any,
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if strings.HasPrefix(path, "/v1/login/") {
+		req.Header.Set("X-Login-Secret", c.loginSecret)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

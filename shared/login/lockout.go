@@ -1,0 +1,132 @@
+package login
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"push-reactivation/shared/domain"
+	"push-reactivation/shared/dynamo"
+)
+
+// The lockout (DESIGN.md §3): 10 consecutive failed second-factor attempts
+// lock the admin, a success resets the count, a resend does not, an Owner
+// clears a lock. It is one mechanism for every factor that compares a
+// secret the caller typed (SMS and voice passcodes, Duo Mobile passcodes),
+// in three steps around the comparison:
+//
+//  1. reserve: before anything is compared, one attempt is taken from the
+//     admin under the condition that fewer than LockoutThreshold are taken
+//     (counted failures plus attempts in flight). For an SMS/voice passcode
+//     this is the same transaction that takes the passcode's own try, so
+//     still one round trip. However many guesses race, at most
+//     LockoutThreshold comparisons happen before the lock.
+//  2. compare.
+//  3. resolve: a wrong passcode becomes a counted failure, and the one that
+//     makes LockoutThreshold locks the admin in the same write; a passcode
+//     that matched but could not be used because it had just been used (a
+//     replay, a double submit) is given back, since it guessed nothing; a
+//     success resets both counts (in the transaction that issues the
+//     session).
+//
+// The threshold is compared in the store's conditions only
+// (shared/dynamo/lockout.go); this file holds the rule's numbers and the
+// answers.
+//
+// Answers: a wrong passcode 401 40101; the failure that locks, and any
+// attempt of a locked admin, 423 42301. An attempt refused because the
+// admin's attempts are all taken but some are still being checked (only
+// under concurrent verifies of one admin) is 429 42901 with Retry-After
+// 1 s: nothing was compared or counted, the admin is not locked, and
+// saying 423 would tell the real user a lie when the attempts in flight
+// are replays of the passcode that just logged them in.
+
+// LockoutRule is the lockout's numbers as the store enforces them.
+var LockoutRule = dynamo.Lockout{Max: domain.LockoutThreshold, Lease: attemptLease}
+
+// attemptLease: an attempt reserved and never resolved for this long was
+// lost with its function (the function timeout is 10 s); once such lost
+// attempts fill the allowance they are settled as the failures they may
+// have been, which locks, rather than refusing the admin forever.
+const attemptLease = time.Minute
+
+// resolveTimeout bounds the write that resolves a reserved attempt. It runs
+// on a context the request's cancellation does not reach: once a passcode
+// was compared, its outcome must be recorded even if the caller is gone.
+const resolveTimeout = 3 * time.Second
+
+func resolveContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), resolveTimeout)
+}
+
+// errAttemptsInFlight answers an attempt refused while the admin's other
+// attempts are still being checked.
+func errAttemptsInFlight() error {
+	e := domain.RateLimited(time.Second)
+	e.Detail = "other attempts are being checked: try again in a moment"
+	return e
+}
+
+// reserveAttempt is step 1 for a Duo Mobile passcode.
+func (s *Service) reserveAttempt(ctx context.Context, a *attempt, c Client) error {
+	return s.attemptRefused(ctx, a, c, s.Store.ReserveAttempt(ctx, a.admin.ID, LockoutRule))
+}
+
+// reservePasscodeAttempt is step 1 for the login's SMS/voice passcode
+// (the one with hash): its try and the admin's attempt, in one
+// transaction. dynamo.ErrLoginChanged comes back as is.
+func (s *Service) reservePasscodeAttempt(ctx context.Context, a *attempt, hash string, c Client) error {
+	err := s.Store.ReservePasscodeAttempt(ctx, a.tx.ID, hash, domain.MaxPasscodeTries, a.admin.ID, LockoutRule)
+	if errors.Is(err, dynamo.ErrLoginChanged) {
+		return err
+	}
+	return s.attemptRefused(ctx, a, c, err)
+}
+
+// attemptRefused turns the store's refusal of a reservation into the answer.
+func (s *Service) attemptRefused(ctx context.Context, a *attempt, c Client, err error) error {
+	switch {
+	case errors.Is(err, dynamo.ErrAttemptsInFlight):
+		return errAttemptsInFlight()
+	case errors.Is(err, dynamo.ErrLockedNow):
+		s.audit(ctx, s.event(a.admin, c, domain.ActionLoginLocked, domain.OutcomeFailure,
+			map[string]string{"reason": "unresolved_attempts", "failed_attempts": strconv.Itoa(LockoutRule.Max)}))
+		return domain.NewError(domain.CodeLocked)
+	}
+	return err
+}
+
+// attemptFailed is step 3 for a wrong passcode: the failure is counted
+// and audited, and the one that reaches the threshold locks. Should the
+// write be lost anyway, the attempt stays reserved, so the bound of
+// comparisons holds; lost attempts that fill the allowance count as
+// failures once their lease has run out.
+func (s *Service) attemptFailed(ctx context.Context, a *attempt, c Client, f domain.Factor, reason string) error {
+	rctx, cancel := resolveContext(ctx)
+	defer cancel()
+	count, locked, err := s.Store.FailAttempt(rctx, a.admin.ID, LockoutRule)
+	if err != nil {
+		return err // 42301 when a concurrent failure locked the admin first
+	}
+	s.audit(ctx, s.event(a.admin, c, domain.ActionLoginVerify, domain.OutcomeFailure,
+		map[string]string{"factor": string(f), "reason": reason, "failed_attempts": strconv.Itoa(count)}))
+	if locked {
+		s.audit(ctx, s.event(a.admin, c, domain.ActionLoginLocked, domain.OutcomeFailure,
+			map[string]string{"failed_attempts": strconv.Itoa(count)}))
+		return domain.NewError(domain.CodeLocked)
+	}
+	return errWrongPasscode
+}
+
+// attemptNotAGuess is step 3 for a passcode that matched but did not log
+// in (used meanwhile, login changed, store error): the attempt is given
+// back. Losing the give-back to a store error only leaves the attempt
+// counted until the next success, so it is logged, not answered.
+func (s *Service) attemptNotAGuess(ctx context.Context, a *attempt) {
+	rctx, cancel := resolveContext(ctx)
+	defer cancel()
+	if err := s.Store.ReturnAttempt(rctx, a.admin.ID); err != nil {
+		s.Log.ErrorContext(ctx, "giving back a lockout attempt failed", "admin_id", a.admin.ID, "error", err.Error())
+	}
+}
