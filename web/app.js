@@ -65,8 +65,8 @@ async function loginApi(method, sub, body) {
 }
 
 // endLogin forgets the login in progress (when it is l, or any when l is
-// undefined): after a session is issued, a new password step, a denied or
-// expired push, or a log-out.
+// undefined): after a session is issued, a new password step, a denied
+// push, or a log-out.
 function endLogin(l) {
   if (l === undefined || login === l) login = null;
 }
@@ -125,7 +125,10 @@ async function pollPush(l) {
     $("push-status").textContent = "Status: " + r.status;
     if (r.session_token) return loggedIn(r.session_token);
     if (r.status === "pending") setTimeout(() => pollPush(l), 2000);
-    else endLogin(l); // denied or expired: the login is over
+    // Denied (or approved without a token): the login is over. An expired
+    // push leaves the login alive for another push or another factor; the
+    // server says when the login itself is gone (41001, 40401).
+    else if (r.status !== "expired") endLogin(l);
   } catch (err) { showError(err); }
 }
 

@@ -39,6 +39,7 @@ import (
 	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"push-reactivation/infra/localstack"
+	"push-reactivation/infra/phone"
 	"push-reactivation/shared/apptest"
 	"push-reactivation/shared/smsvoice"
 )
@@ -177,19 +178,21 @@ func header(h network.Headers, name string) string {
 	return ""
 }
 
-var loginCallPath = regexp.MustCompile(`^/v1/login/[^/]+(/factor|/verify)?$`)
+var loginCallPath = regexp.MustCompile(`^/v1/login/([^/]+)(/factor|/verify)?$`)
 
 // assertRequests checks what the panel sent to the API: every body is
 // labelled application/json (the API answers 415 otherwise), every call on
-// /v1/login/{txid} carries one and the same X-Login-Secret, and no other
-// call carries it (it would leak the secret to where it is not needed).
+// /v1/login/{txid} carries X-Login-Secret, the same for all calls of one
+// login and another for each login, and no other call carries it (it
+// would leak the secret to where it is not needed).
 func (w *pageWatch) assertRequests(t *testing.T) {
 	t.Helper()
 	w.mu.Lock()
 	reqs := append([]*network.Request(nil), w.requests...)
 	w.mu.Unlock()
 	loginCalls := 0
-	secrets := map[string]bool{}
+	secrets := map[string]map[string]bool{} // txid → the secrets sent with it
+	owner := map[string]string{}            // secret → txid
 	for _, r := range reqs {
 		u, err := url.Parse(r.URL)
 		if err != nil || !strings.HasPrefix(u.Path, "/v1/") {
@@ -199,18 +202,30 @@ func (w *pageWatch) assertRequests(t *testing.T) {
 			t.Errorf("%s %s sends a body as %q, want application/json", r.Method, u.Path, header(r.Headers, "Content-Type"))
 		}
 		secret := header(r.Headers, "X-Login-Secret")
-		if loginCallPath.MatchString(u.Path) {
+		if m := loginCallPath.FindStringSubmatch(u.Path); m != nil {
 			loginCalls++
 			if secret == "" {
 				t.Errorf("%s %s without X-Login-Secret", r.Method, u.Path)
 			}
-			secrets[secret] = true
+			if secrets[m[1]] == nil {
+				secrets[m[1]] = map[string]bool{}
+			}
+			secrets[m[1]][secret] = true
+			if o, ok := owner[secret]; ok && o != m[1] {
+				t.Errorf("logins %s and %s sent the same secret", o, m[1])
+			}
+			owner[secret] = m[1]
 		} else if secret != "" {
 			t.Errorf("%s %s carries X-Login-Secret, which belongs to the login calls only", r.Method, u.Path)
 		}
 	}
-	if loginCalls == 0 || len(secrets) != 1 {
-		t.Errorf("%d calls on /v1/login/{txid} with %d distinct secrets, want some with one", loginCalls, len(secrets))
+	if loginCalls == 0 {
+		t.Error("no call on /v1/login/{txid}")
+	}
+	for txid, set := range secrets {
+		if len(set) != 1 {
+			t.Errorf("login %s sent %d different secrets", txid, len(set))
+		}
 	}
 }
 
@@ -529,4 +544,125 @@ func TestPanelSecurityHeadersOnTheStack(t *testing.T) {
 		}
 	}
 	t.Fatalf("violations seen: %q, want the inline script and the inline style refused", seen)
+}
+
+// TestPanelPushLogin: after a reactivation through the panel (the phone
+// emulator scans the QR code), the admin logs out and in again with
+// verified Duo Push: the panel shows the code, polls GET /v1/login/{txid}
+// with that login's secret, forgets the login when the phone denies, and
+// opens the session when the phone approves the next one.
+func TestPanelPushLogin(t *testing.T) {
+	s := startStack(t)
+	ctx := browser(t)
+	w := watch(t, ctx)
+	loginWithSMS(t, ctx, s, "admin@acme.example", "+15555550101")
+	if err := chromedp.Do(ctx,
+		chromedp.Click(css(`#reactivate-self`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById("qr-img").src.startsWith("data:image/png;base64,")`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	src, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("qr-img").src`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(src, "data:image/png;base64,"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	barcode, err := phone.DecodeQR(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := phone.Load("", phone.WithBaseURL(s.HTTPURL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := p.Activate(pctx, barcode); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Poll[chromedp.Void](`document.getElementById("qr-status").textContent.startsWith("activated")`),
+		chromedp.Click(css(`#logout`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitShown(t, ctx, `#login-form`)
+	pushLogin := func() string {
+		t.Helper()
+		if err := chromedp.Do(ctx,
+			chromedp.SetValue(css(`#login-form input[name=email]`), "admin@acme.example"),
+			chromedp.SetValue(css(`#login-form input[name=password]`), "demo-password-1"),
+			chromedp.Click(css(`#login-form button[type=submit]`)),
+		); err != nil {
+			t.Fatal(err)
+		}
+		waitShown(t, ctx, `#factor-list li button`)
+		if err := chromedp.Do(ctx,
+			chromedp.Click(chromedp.Search(`//ul[@id="factor-list"]//button[starts-with(normalize-space(.), "Duo Push")]`)),
+		); err != nil {
+			t.Fatal(err)
+		}
+		waitShown(t, ctx, `#push-code`)
+		if _, err := p.WaitPending(pctx, "", 200*time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+		return text(t, ctx, "#push-code")
+	}
+	loginCalls := func() int {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		n := 0
+		for _, r := range w.requests {
+			if u, err := url.Parse(r.URL); err == nil && loginCallPath.MatchString(u.Path) {
+				n++
+			}
+		}
+		return n
+	}
+
+	// A denied push ends the login: the panel drops its secret and asks
+	// for the password again without calling the API.
+	code := pushLogin()
+	if status, err := p.Answer(pctx, "", "", false, code); err != nil || status != "denied" {
+		t.Fatalf("phone answer: %q %v", status, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.getElementById("push-status").textContent === "Status: denied"`)); err != nil {
+		t.Fatal(err)
+	}
+	before := loginCalls()
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.Search(`//ul[@id="factor-list"]//button[starts-with(normalize-space(.), "SMS")]`)),
+		chromedp.Poll[chromedp.Void](`!document.getElementById("error").hidden`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if msg := text(t, ctx, "#error"); !strings.Contains(msg, "No login in progress") || loginCalls() != before {
+		t.Fatalf("after a denied push: error %q, %d login calls (had %d)", msg, loginCalls(), before)
+	}
+
+	code = pushLogin()
+	screenshot(t, ctx, "4-push-code")
+	if status, err := p.Answer(pctx, "", "", true, code); err != nil || status != "approved" {
+		t.Fatalf("phone answer: %q %v", status, err)
+	}
+	waitShown(t, ctx, `#view-profile`)
+	waitShown(t, ctx, `#push-state`)
+	w.mu.Lock()
+	polled := map[string]bool{}
+	for _, r := range w.requests {
+		if u, err := url.Parse(r.URL); err == nil && r.Method == "GET" {
+			if m := loginCallPath.FindStringSubmatch(u.Path); m != nil {
+				polled[m[1]] = true
+			}
+		}
+	}
+	w.mu.Unlock()
+	if len(polled) != 2 {
+		t.Errorf("the panel polled %d logins, want both push logins", len(polled))
+	}
+	w.assertRequests(t)
+	w.assertClean(t)
 }
