@@ -1,13 +1,25 @@
 // Reference admin panel for the push-reactivation API (DESIGN.md §4).
 // Plain JavaScript, no build step. Everything the server returns is put on
-// the page with textContent, never innerHTML.
+// the page with textContent, never innerHTML. Loaded as a module: what is
+// declared here is not reachable from the page's global scope, and the
+// page's Content-Security-Policy allows no inline script at all.
+//
+// Secrets live in this module's memory only (docs/security/panel.md):
+// the session token for as long as the page lives (a reload asks to log in
+// again), and the login's txid and login_secret only while that login is
+// in progress.
 "use strict";
 
-const state = { token: sessionStorage.getItem("token"), txid: null, session: null, reactivation: null, logNext: null };
+const state = { token: null, session: null, reactivation: null, logNext: null };
+// The login in progress: its txid and the login_secret that every call on
+// /v1/login/{txid} must carry (DESIGN §4.1). null when none.
+let login = null;
 const $ = (id) => document.getElementById(id);
 
-async function api(method, path, body) {
-  const headers = { "Content-Type": "application/json" };
+async function api(method, path, body, extraHeaders) {
+  const headers = { ...extraHeaders };
+  // The API refuses a body without this header (415 41501).
+  if (body !== undefined) headers["Content-Type"] = "application/json";
   if (state.token) headers.Authorization = "Bearer " + state.token;
   const resp = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   let env;
@@ -25,7 +37,9 @@ function showError(err) {
   if (!err) { box.hidden = true; return; }
   box.textContent = err.message + (err.retryAfter ? " — try again in " + err.retryAfter + " s" : "");
   box.hidden = false;
-  if (err.code === 40101) logout(false);
+  // An expired or revoked session ends here; a 40101 during a login (a
+  // wrong password or passcode) leaves the login in progress for a retry.
+  if (err.code === 40101 && state.token) logout(false);
 }
 
 function show(view) {
@@ -35,12 +49,36 @@ function show(view) {
 function cell(row, text) { const td = document.createElement("td"); td.textContent = text ?? ""; row.appendChild(td); return td; }
 
 // ---- login ----
+
+// loginApi calls /v1/login/{txid}[/sub] of the login in progress with its
+// secret. An answer that says the login is over (unknown, expired, locked)
+// drops the secret: it is of no use any more.
+async function loginApi(method, sub, body) {
+  const l = login;
+  if (!l) throw new Error("No login in progress: enter your email and password again.");
+  try {
+    return await api(method, "/v1/login/" + encodeURIComponent(l.txid) + sub, body, { "X-Login-Secret": l.secret });
+  } catch (err) {
+    if ([40401, 41001, 42301].includes(err.code)) endLogin(l);
+    throw err;
+  }
+}
+
+// endLogin forgets the login in progress (when it is l, or any when l is
+// undefined): after a session is issued, a new password step, a denied
+// push, or a log-out.
+function endLogin(l) {
+  if (l === undefined || login === l) login = null;
+}
+
 $("login-form").addEventListener("submit", async (e) => {
   e.preventDefault(); showError();
+  endLogin(); // a new password step abandons the previous login
+  for (const id of ["factors", "passcode-step", "push-step"]) $(id).hidden = true;
   const f = new FormData(e.target);
   try {
     const r = await api("POST", "/v1/login", { email: f.get("email"), password: f.get("password") });
-    state.txid = r.txid;
+    login = { txid: r.txid, secret: r.login_secret };
     const list = $("factor-list"); list.replaceChildren();
     for (const opt of r.factors) {
       const li = document.createElement("li"); const b = document.createElement("button");
@@ -58,11 +96,11 @@ async function chooseFactor(factor) {
     $("passcode-step").hidden = false; return;
   }
   try {
-    const r = await api("POST", "/v1/login/" + state.txid + "/factor", { factor });
+    const r = await loginApi("POST", "/factor", { factor });
     if (factor === "push") {
       $("push-step").hidden = false;
       if (r.verification_code) { $("push-code").textContent = r.verification_code; $("push-code").hidden = false; }
-      pollPush();
+      pollPush(login);
     } else {
       $("passcode-hint").textContent = factor === "sms" ? "We sent a passcode by text message." : "We are calling your phone with a passcode.";
       $("passcode-step").hidden = false;
@@ -73,22 +111,34 @@ async function chooseFactor(factor) {
 $("passcode-form").addEventListener("submit", async (e) => {
   e.preventDefault(); showError();
   try {
-    const r = await api("POST", "/v1/login/" + state.txid + "/verify", { passcode: new FormData(e.target).get("passcode") });
+    const r = await loginApi("POST", "/verify", { passcode: new FormData(e.target).get("passcode") });
     loggedIn(r.session_token);
   } catch (err) { showError(err); }
 });
 
-async function pollPush() {
+// pollPush polls the push of login l until it is answered; it stops when
+// that login is no longer the one in progress.
+async function pollPush(l) {
+  if (!l || login !== l) return;
   try {
-    const r = await api("GET", "/v1/login/" + state.txid);
+    const r = await loginApi("GET", "");
     $("push-status").textContent = "Status: " + r.status;
     if (r.session_token) return loggedIn(r.session_token);
-    if (r.status === "pending") setTimeout(pollPush, 2000);
+    if (r.status === "pending") setTimeout(() => pollPush(l), 2000);
+    // Denied (or approved without a token): the login is over. An expired
+    // push leaves the login alive for another push or another factor; the
+    // server says when the login itself is gone (41001, 40401).
+    else if (r.status !== "expired") endLogin(l);
   } catch (err) { showError(err); }
 }
 
+// loggedIn keeps the session token in memory only (no Web Storage, no
+// cookie) and forgets the login that produced it.
 async function loggedIn(token) {
-  state.token = token; sessionStorage.setItem("token", token);
+  state.token = token; endLogin();
+  // The password and passcode are not needed any more: do not keep them in
+  // the (hidden) forms for the life of the page.
+  $("login-form").reset(); $("passcode-form").reset();
   for (const id of ["factors", "passcode-step", "push-step"]) $(id).hidden = true;
   await loadSession();
 }
@@ -115,7 +165,7 @@ $("account-switch").addEventListener("change", async (e) => {
 
 async function logout(callServer = true) {
   if (callServer && state.token) { try { await api("DELETE", "/v1/session"); } catch { /* already gone */ } }
-  state.token = null; sessionStorage.removeItem("token");
+  state.token = null; endLogin();
   $("nav").hidden = true; show("login");
 }
 $("logout").addEventListener("click", () => logout(true));
@@ -217,4 +267,4 @@ for (const b of document.querySelectorAll("nav [data-view]")) {
   b.addEventListener("click", () => ({ profile: showProfile, admins: showAdmins, log: () => showLog(false) })[b.dataset.view]());
 }
 
-if (state.token) loadSession().catch(() => logout(false)); else show("login");
+show("login");

@@ -249,11 +249,47 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
-	s.serve(httpLn, gw, nil)
+	h := withPanelHeaders(gw)
+	s.serve(httpLn, h, nil)
 	for _, ln := range httpsLns {
-		s.serve(ln, gw, certs)
+		s.serve(ln, h, certs)
 	}
 	return s, nil
+}
+
+// panelCSP is the Content-Security-Policy of the reference panel's pages
+// (DESIGN.md §4.1). The panel is one page with one script and one style
+// sheet from its own origin and calls the API on that origin; the only
+// other thing it loads is the QR code, a data: PNG. No inline script, no
+// inline style, no framing, no <base>, forms post only to the origin.
+const panelCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
+// panelHSTS is the Strict-Transport-Security of the panel's files served
+// over HTTPS: one year. Browsers ignore it on plain HTTP, and never apply
+// it to an IP address such as the panel's http://127.0.0.1:3000.
+const panelHSTS = "max-age=31536000"
+
+// withPanelHeaders adds the security headers of DESIGN.md §4.1 to what the
+// gateway serves from web/: every GET or HEAD that matches no API route
+// (the API's own answers carry the functions' headers). The headers are
+// set before the gateway writes, so a 404 for a missing file carries them
+// too, which does no harm.
+func withPanelHeaders(gw *Gateway) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			if _, _, isAPI := gw.Match(r.Method, r.URL.EscapedPath()); !isAPI {
+				h := w.Header()
+				h.Set("Content-Security-Policy", panelCSP)
+				h.Set("X-Content-Type-Options", "nosniff")
+				h.Set("Referrer-Policy", "no-referrer")
+				if r.TLS != nil {
+					h.Set("Strict-Transport-Security", panelHSTS)
+				}
+			}
+		}
+		gw.ServeHTTP(w, r)
+	})
 }
 
 func (o Options) withDefaults() (Options, error) {
