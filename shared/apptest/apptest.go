@@ -100,6 +100,14 @@ func New(t testing.TB) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newEnv(t, cfg, clients, sms)
+}
+
+// newEnv wires the dependencies with the fake clock and the log capture,
+// and loads the demo data.
+func newEnv(t testing.TB, cfg config.Config, clients *app.AWSClients, sms *smsvoicelocal.Server) *Env {
+	t.Helper()
+	ctx := context.Background()
 	logs := &SyncBuffer{}
 	clock := NewClock(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC))
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
