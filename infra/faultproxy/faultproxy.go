@@ -75,6 +75,7 @@ type Proxy struct {
 	fault     Fault // applies once after reaches 0
 	after     int   // requests still passed before fault applies
 	seen      int   // requests received
+	ops       []string
 	ln        net.Listener
 	conns     map[net.Conn]struct{}
 	closed    bool
@@ -163,6 +164,10 @@ func (p *Proxy) refuseLocked() {
 // Requests is how many requests the proxy has received, faulted or not.
 func (p *Proxy) Requests() int { p.mu.Lock(); defer p.mu.Unlock(); return p.seen }
 
+// Ops lists the operation of every request received (the X-Amz-Target
+// header's operation, or method and path for REST APIs), oldest first.
+func (p *Proxy) Ops() []string { p.mu.Lock(); defer p.mu.Unlock(); return append([]string(nil), p.ops...) }
+
 // Close stops the proxy and frees every hanging request.
 func (p *Proxy) Close() error {
 	p.mu.Lock()
@@ -177,10 +182,18 @@ func (p *Proxy) Close() error {
 }
 
 // faultFor counts the request and returns the fault that applies to it.
-func (p *Proxy) faultFor() Fault {
+func (p *Proxy) faultFor(r *http.Request) Fault {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.seen++
+	op := r.Header.Get("X-Amz-Target")
+	if _, after, ok := strings.Cut(op, "."); ok {
+		op = after
+	}
+	if op == "" {
+		op = r.Method + " " + r.URL.Path
+	}
+	p.ops = append(p.ops, op)
 	if p.after > 0 {
 		p.after--
 		return Pass
@@ -189,7 +202,7 @@ func (p *Proxy) faultFor() Fault {
 }
 
 func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
-	switch p.faultFor() {
+	switch p.faultFor(r) {
 	case Pass:
 		p.rp.ServeHTTP(w, r)
 	case Refuse:

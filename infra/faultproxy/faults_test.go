@@ -1,6 +1,7 @@
 package faultproxy_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -32,6 +33,15 @@ type step struct {
 	// request's own work stands (a security notice after a committed
 	// action): not 503, as the action was done.
 	degraded map[string]int
+	// afterCommit is how many of the step's last DynamoDB calls are
+	// best-effort work after its commit (the security notice's audit
+	// event): DynamoDB failing there is logged for operators, and the
+	// answer stays the committed action's.
+	afterCommit int
+	// reservesTry: the step reserves a passcode try before comparing
+	// (shared/login, the lockout under concurrency); DynamoDB failing
+	// after that leaves the one try counted, and only that.
+	reservesTry bool
 	// recovered checks, with the fault lifted, that nothing was left
 	// half-done or counted, and that the step works again.
 	recovered func(r *rig, f *flow, service string)
@@ -117,7 +127,7 @@ func steps() []step {
 		step{name: "login/factor-push", uses: []string{db}, ok: 200,
 			prepare: func(r *rig) *flow { r.activatePush(); return loggedIn(r) },
 			call:    func(r *rig, f *flow) *apptest.Response { return r.factor(f.tx, "push") }},
-		step{name: "login/verify", uses: []string{db}, ok: 200, prepare: passcodeSent,
+		step{name: "login/verify", uses: []string{db}, ok: 200, prepare: passcodeSent, reservesTry: true,
 			call: func(r *rig, f *flow) *apptest.Response {
 				return r.loginCall(f.tx, "/verify", map[string]string{"passcode": f.passcode})
 			}},
@@ -125,7 +135,7 @@ func steps() []step {
 			call: func(r *rig, f *flow) *apptest.Response {
 				return r.Call(r.react, apptest.Request{Method: "POST", Path: apptest.SelfReactivationPath, Token: f.token, JSON: map[string]any{}})
 			}},
-		step{name: "reactivation/owner-start", uses: []string{db, ses}, ok: 201, degraded: map[string]int{ses: 201},
+		step{name: "reactivation/owner-start", uses: []string{db, ses}, ok: 201, degraded: map[string]int{ses: 201}, afterCommit: 1,
 			prepare: func(r *rig) *flow { return &flow{token: r.SessionFor(ownerEmail), targetID: r.Admin(adminEmail).ID} },
 			call: func(r *rig, f *flow) *apptest.Response {
 				return r.Call(r.owner, apptest.Request{Method: "POST", Path: apptest.OwnerReactivationPath(f.targetID), Token: f.token, JSON: map[string]any{}})
@@ -161,7 +171,7 @@ func steps() []step {
 				}
 				r.mustStatus(r.Call(r.email, apptest.Request{Method: "POST", Path: path, Token: f.token}), 429, "one email too many")
 			}},
-		step{name: "device/redeem", uses: []string{db, ses}, ok: 200, degraded: map[string]int{ses: 200}, prepare: withReactivation,
+		step{name: "device/redeem", uses: []string{db, ses}, ok: 200, degraded: map[string]int{ses: 200}, afterCommit: 1, prepare: withReactivation,
 			call: func(r *rig, f *flow) *apptest.Response { return r.Activate(r.device, f.started.Code(), "Android", "Pixel") },
 			recovered: func(r *rig, _ *flow, service string) {
 				if service == ses {
@@ -222,6 +232,30 @@ func TestDependencyFaults(t *testing.T) {
 					}
 				})
 			}
+		}
+	}
+}
+
+// TestLogsNameKeyKindsNotValues: DynamoDB keys are built from user input
+// (the typed email), and a person may type a password into the email
+// field. With DynamoDB failing, the failure is logged with the operation
+// and the key's kind (EMAIL), never the key's value.
+func TestLogsNameKeyKindsNotValues(t *testing.T) {
+	apptest.SetParallelEnv(t)
+	r := newRig(t, "")
+	r.set(db, faultproxy.Throttle)
+	typed := []string{"Tr0ub4dor&3-Zebra!", "Correct.Horse@Battery.Staple"}
+	for _, email := range typed {
+		resp := r.Call(r.login, apptest.Request{Method: "POST", Path: "/v1/login", JSON: map[string]string{"email": email, "password": "x"}})
+		r.mustStatus(resp, 503, "login with DynamoDB failing")
+	}
+	logs := strings.ToLower(r.Logs.String())
+	if !strings.Contains(logs, "get email") {
+		t.Fatalf("the failure was not logged with its key kind:\n%s", logs)
+	}
+	for _, email := range typed {
+		if strings.Contains(logs, strings.ToLower(email)) {
+			t.Errorf("logs hold the typed email field %q:\n%s", email, logs)
 		}
 	}
 }

@@ -175,8 +175,9 @@ func (r *rig) wantAudit(action string, outcome domain.Outcome, reason string) {
 }
 
 // snapshot is every item of the table, read directly from the embedded
-// DynamoDB (never through a proxy), keyed by PK and SK, as canonical JSON.
-type snapshot map[string]string
+// DynamoDB (never through a proxy), keyed by PK and SK, each attribute as
+// canonical JSON.
+type snapshot map[string]map[string]string
 
 func (r *rig) snapshot() snapshot {
 	r.t.Helper()
@@ -192,8 +193,12 @@ func (r *rig) snapshot() snapshot {
 			if err := attributevalue.UnmarshalMap(it, &m); err != nil {
 				r.t.Fatal(err)
 			}
-			b, _ := json.Marshal(m) // map keys are sorted: canonical
-			out[fmt.Sprint(m["PK"], " ", m["SK"])] = string(b)
+			attrs := map[string]string{}
+			for k, v := range m {
+				b, _ := json.Marshal(v)
+				attrs[k] = string(b)
+			}
+			out[fmt.Sprint(m["PK"], " ", m["SK"])] = attrs
 		}
 		if len(res.LastEvaluatedKey) == 0 {
 			return out
@@ -202,22 +207,47 @@ func (r *rig) snapshot() snapshot {
 	}
 }
 
-// diff lists the items added, removed or changed from s to later.
-func (s snapshot) diff(later snapshot) []string {
-	var out []string
-	for k, v := range later {
-		if old, ok := s[k]; !ok {
-			out = append(out, "added "+v)
-		} else if old != v {
-			out = append(out, "changed "+k+": "+old+" → "+v)
+// change is one difference between two snapshots: an item added or
+// removed, or one attribute of an item changed.
+type change struct{ item, attr, from, to string }
+
+func (c change) String() string {
+	switch {
+	case c.attr == "" && c.from == "":
+		return "added " + c.item
+	case c.attr == "":
+		return "removed " + c.item
+	default:
+		return fmt.Sprintf("%s: %s %s → %s", c.item, c.attr, c.from, c.to)
+	}
+}
+
+// diff lists what changed from s to later.
+func (s snapshot) diff(later snapshot) []change {
+	var out []change
+	for k, attrs := range later {
+		old, ok := s[k]
+		if !ok {
+			out = append(out, change{item: k, to: "new"})
+			continue
+		}
+		for a, v := range attrs {
+			if old[a] != v {
+				out = append(out, change{item: k, attr: a, from: old[a], to: v})
+			}
+		}
+		for a, v := range old {
+			if _, ok := attrs[a]; !ok {
+				out = append(out, change{item: k, attr: a, from: v, to: "(none)"})
+			}
 		}
 	}
 	for k := range s {
 		if _, ok := later[k]; !ok {
-			out = append(out, "removed "+k)
+			out = append(out, change{item: k, from: "gone"})
 		}
 	}
-	sort.Strings(out)
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
 	return out
 }
 
