@@ -166,7 +166,11 @@ func (p *Proxy) Requests() int { p.mu.Lock(); defer p.mu.Unlock(); return p.seen
 
 // Ops lists the operation of every request received (the X-Amz-Target
 // header's operation, or method and path for REST APIs), oldest first.
-func (p *Proxy) Ops() []string { p.mu.Lock(); defer p.mu.Unlock(); return append([]string(nil), p.ops...) }
+func (p *Proxy) Ops() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.ops...)
+}
 
 // Close stops the proxy and frees every hanging request.
 func (p *Proxy) Close() error {

@@ -172,7 +172,9 @@ func steps() []step {
 				r.mustStatus(r.Call(r.email, apptest.Request{Method: "POST", Path: path, Token: f.token}), 429, "one email too many")
 			}},
 		step{name: "device/redeem", uses: []string{db, ses}, ok: 200, degraded: map[string]int{ses: 200}, afterCommit: 1, prepare: withReactivation,
-			call: func(r *rig, f *flow) *apptest.Response { return r.Activate(r.device, f.started.Code(), "Android", "Pixel") },
+			call: func(r *rig, f *flow) *apptest.Response {
+				return r.Activate(r.device, f.started.Code(), "Android", "Pixel")
+			},
 			recovered: func(r *rig, _ *flow, service string) {
 				if service == ses {
 					r.wantAudit(domain.ActionNotification, domain.OutcomeFailure, "email")
@@ -198,42 +200,51 @@ var faultsOf = map[string][]faultproxy.Fault{
 func TestDependencyFaults(t *testing.T) {
 	apptest.SetParallelEnv(t)
 	sesURL := sestest.StartT(t).URL()
+	type matrixCase struct {
+		step
+		service string
+		fault   faultproxy.Fault
+	}
+	var cases []matrixCase
+	var names []string
 	for _, s := range steps() {
 		for _, service := range s.uses {
 			for _, fault := range faultsOf[service] {
-				t.Run(s.name+"/"+service+"/"+fault.String(), func(t *testing.T) {
-					t.Parallel()
-					r := newRig(t, sesURL)
-					f := s.prepare(r)
-					before := r.snapshot()
-					r.set(service, fault)
-					start := time.Now()
-					resp := s.call(r, f)
-					elapsed := time.Since(start)
-					if want, ok := s.degraded[service]; ok {
-						if elapsed >= answerBound {
-							t.Errorf("answered after %v, want < %v", elapsed, answerBound)
-						}
-						r.mustStatus(resp, want, s.name+" with "+service+" failing")
-					} else {
-						checkUnavailable(t, resp, elapsed)
-					}
-					if service == db {
-						if d := before.diff(r.snapshot()); len(d) > 0 {
-							t.Errorf("DynamoDB failing, yet the table changed:\n%v", d)
-						}
-					}
-					r.heal()
-					if s.recovered != nil {
-						s.recovered(r, f, service)
-					}
-					if _, degraded := s.degraded[service]; !degraded && (s.recovered == nil || service == db) {
-						retry(r, f, s)
-					}
-				})
+				cases = append(cases, matrixCase{s, service, fault})
+				names = append(names, s.name+"/"+service+"/"+fault.String())
 			}
 		}
 	}
+	runAll(t, names, func(t *testing.T, i int) {
+		s, service, fault := cases[i].step, cases[i].service, cases[i].fault
+		r := newRig(t, sesURL)
+		f := s.prepare(r)
+		before := r.snapshot()
+		r.set(service, fault)
+		start := time.Now()
+		resp := s.call(r, f)
+		elapsed := time.Since(start)
+		if want, ok := s.degraded[service]; ok {
+			if elapsed >= answerBound {
+				t.Errorf("answered after %v, want < %v", elapsed, answerBound)
+			}
+			r.mustStatus(resp, want, s.name+" with "+service+" failing")
+		} else {
+			checkUnavailable(t, resp, elapsed)
+		}
+		if service == db {
+			if d := before.diff(r.snapshot()); len(d) > 0 {
+				t.Errorf("DynamoDB failing, yet the table changed:\n%v", d)
+			}
+		}
+		r.heal()
+		if s.recovered != nil {
+			s.recovered(r, f, service)
+		}
+		if _, degraded := s.degraded[service]; !degraded && (s.recovered == nil || service == db) {
+			retry(r, f, s)
+		}
+	})
 }
 
 // TestLogsNameKeyKindsNotValues: DynamoDB keys are built from user input

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -251,10 +252,33 @@ func (s snapshot) diff(later snapshot) []change {
 	return out
 }
 
+// concurrency is how many cases run at once. Most of a case's time is
+// spent waiting for a hanging dependency's deadline, so more cases than
+// CPUs run side by side (t.Parallel would hold them to GOMAXPROCS).
+const concurrency = 6
+
+// runAll runs each case as a subtest, concurrency at a time. t.Run may be
+// called from several goroutines; all return before runAll does.
+func runAll(t *testing.T, names []string, run func(t *testing.T, i int)) {
+	sem := make(chan struct{}, concurrency)
+	var wg sync.WaitGroup
+	for i, name := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			t.Run(name, func(t *testing.T) { run(t, i) })
+		}()
+	}
+	wg.Wait()
+}
+
 // checkUnavailable checks a faulted answer: 503 50301 with Retry-After,
 // within answerBound of the request.
 func checkUnavailable(t *testing.T, resp *apptest.Response, elapsed time.Duration) {
 	t.Helper()
+	t.Logf("answered %d in %v", resp.Status, elapsed.Round(time.Millisecond))
 	if elapsed >= answerBound {
 		t.Errorf("answered after %v, want < %v", elapsed, answerBound)
 	}
