@@ -209,7 +209,7 @@ func (rt *Router) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 	// One deadline for the handler's work, set here so every call inherits
 	// it: a hanging dependency is cut off in time to answer 503 within
 	// domain.AnswerWithin (compensations run on domain.Detached).
-	ctx, cancel := context.WithTimeout(ctx, domain.RequestDeadline)
+	ctx, cancel := context.WithTimeout(ctx, requestDeadline(ctx))
 	defer cancel()
 	req := &Request{Event: ev, Method: strings.ToUpper(ev.RequestContext.HTTP.Method), Path: ev.RawPath, RequestID: ev.RequestContext.RequestID}
 	if req.Path == "" {
@@ -254,6 +254,24 @@ func (rt *Router) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 		return rt.failLogged(log, req, err), nil
 	}
 	return rt.finish(req, out), nil
+}
+
+type deadlineKey struct{}
+
+// WithRequestDeadline returns ctx telling Handle to give the handler d
+// rather than domain.RequestDeadline. Only tests use it: ones that load a
+// small machine on purpose (fifty concurrent requests under the race
+// detector) need longer than a request ever takes in production, where
+// the context comes from the Lambda runtime and never carries it.
+func WithRequestDeadline(ctx context.Context, d time.Duration) context.Context {
+	return context.WithValue(ctx, deadlineKey{}, d)
+}
+
+func requestDeadline(ctx context.Context) time.Duration {
+	if d, ok := ctx.Value(deadlineKey{}).(time.Duration); ok && d > 0 {
+		return d
+	}
+	return domain.RequestDeadline
 }
 
 // match finds the route by the event's route key, or by matching the

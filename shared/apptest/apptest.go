@@ -100,8 +100,16 @@ func New(t testing.TB) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newEnv(t, cfg, clients, sms)
+	env := newEnv(t, cfg, clients, sms)
+	// Tests here race dozens of requests on a small machine under the race
+	// detector: give each more than the production deadline. The fault
+	// tests (NewParallel) keep the production one.
+	env.Ctx = apigw.WithRequestDeadline(env.Ctx, loadedDeadline)
+	return env
 }
+
+// loadedDeadline is the request deadline of New's environments.
+const loadedDeadline = 30 * time.Second
 
 // newEnv wires the dependencies with the fake clock and the log capture,
 // and loads the demo data.
