@@ -13,7 +13,9 @@
 //     or a TransactionCanceledException whose reasons are ThrottlingError
 //     for TransactWriteItems; SES v2 429 TooManyRequestsException; SMS and
 //     Voice v2 ThrottlingException);
-//   - Capacity: DynamoDB's ProvisionedThroughputExceededException.
+//   - Capacity: DynamoDB's ProvisionedThroughputExceededException;
+//   - ServerError: the service's own 500 (DynamoDB InternalServerError,
+//     SES InternalFailure, SMS and Voice v2 InternalServerException).
 //
 // A fault can start after a number of requests have passed (SetAfter), to
 // fail a request in the middle of a flow. Nothing here is linked into a
@@ -26,6 +28,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -40,15 +43,16 @@ type Fault int
 
 // The faults.
 const (
-	Pass     Fault = iota // forward to the peer
-	Refuse                // refuse and reset connections
-	Hang                  // accept, never answer
-	Throttle              // the service's throttling error
-	Capacity              // DynamoDB ProvisionedThroughputExceededException
+	Pass        Fault = iota // forward to the peer
+	Refuse                   // refuse and reset connections
+	Hang                     // accept, never answer
+	Throttle                 // the service's throttling error
+	Capacity                 // DynamoDB ProvisionedThroughputExceededException
+	ServerError              // the service's 500
 )
 
 func (f Fault) String() string {
-	return [...]string{"pass", "refuse", "hang", "throttle", "capacity"}[f]
+	return [...]string{"pass", "refuse", "hang", "throttle", "capacity", "server-error"}[f]
 }
 
 // Protocol says how the peer speaks, for the throttling answers.
@@ -96,7 +100,8 @@ func New(upstream string, proto Protocol) (*Proxy, error) {
 	p := &Proxy{URL: "http://" + ln.Addr().String(), addr: ln.Addr().String(), proto: proto, conns: map[net.Conn]struct{}{}}
 	p.rp = httputil.NewSingleHostReverseProxy(u)
 	p.rp.Transport = &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 16, IdleConnTimeout: 30 * time.Second}
-	p.rp.ErrorLog = nil
+	// A client giving up on a hanging request is expected: no log.
+	p.rp.ErrorLog = log.New(io.Discard, "", 0)
 	p.srv = &http.Server{Handler: http.HandlerFunc(p.serve), ReadHeaderTimeout: 10 * time.Second, ConnState: p.track}
 	p.listen(ln)
 	return p, nil
@@ -229,6 +234,8 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		p.throttle(w, r, false)
 	case Capacity:
 		p.throttle(w, r, true)
+	case ServerError:
+		p.serverError(w, r)
 	}
 }
 
@@ -268,6 +275,26 @@ func (p *Proxy) throttle(w http.ResponseWriter, r *http.Request, capacity bool) 
 		w.Header().Set("X-Amzn-ErrorType", "ThrottlingException")
 		awsJSON(w, "application/x-amz-json-1.0", http.StatusBadRequest, map[string]any{
 			"__type": "ThrottlingException", "message": "An error that occurred because too many requests were sent during a certain amount of time.",
+		})
+	}
+}
+
+// serverError answers with the service's internal error.
+func (p *Proxy) serverError(w http.ResponseWriter, r *http.Request) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 1<<20))
+	w.Header().Set("X-Amzn-RequestId", "faultproxy")
+	switch p.proto {
+	case DynamoDB:
+		awsJSON(w, "application/x-amz-json-1.0", http.StatusInternalServerError, map[string]any{
+			"__type": "com.amazonaws.dynamodb.v20120810#InternalServerError", "message": "Internal server error",
+		})
+	case SESv2:
+		w.Header().Set("X-Amzn-ErrorType", "InternalFailure")
+		awsJSON(w, "application/json", http.StatusInternalServerError, map[string]any{"message": "Internal failure"})
+	case SMSVoice:
+		w.Header().Set("X-Amzn-ErrorType", "InternalServerException")
+		awsJSON(w, "application/x-amz-json-1.0", http.StatusInternalServerError, map[string]any{
+			"__type": "InternalServerException", "message": "Internal server error",
 		})
 	}
 }

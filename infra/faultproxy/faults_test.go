@@ -57,7 +57,7 @@ var (
 // failed request consumed (a code, a try, a send) is still there.
 func retry(r *rig, f *flow, s step) {
 	r.t.Helper()
-	r.mustStatus(s.call(r, f), s.ok, s.name+" after recovery")
+	r.expect(s.name+" after recovery", s.ok, func() *apptest.Response { return s.call(r, f) })
 }
 
 // sendsNotCounted checks that an SMS/voice send that failed counted
@@ -76,18 +76,18 @@ func sendsNotCounted(r *rig, f *flow, factor string) {
 	}
 	r.wantAudit(domain.ActionLoginFactor, domain.OutcomeFailure, "send_failed")
 	for i := range 3 {
-		r.mustStatus(r.factor(f.tx, factor), 200, "send after recovery "+string(rune('1'+i)))
+		r.expect("send after recovery "+string(rune('1'+i)), 200, func() *apptest.Response { return r.factor(f.tx, factor) })
 	}
-	r.mustStatus(r.factor(f.tx, factor), 429, "4th send of one login")
+	r.expect("4th send of one login", 429, func() *apptest.Response { return r.factor(f.tx, factor) })
 	for range 2 {
 		tx := r.startLogin()
 		for range 3 {
-			r.mustStatus(r.factor(tx, factor), 200, "send")
+			r.expect("send", 200, func() *apptest.Response { return r.factor(tx, factor) })
 		}
 	}
 	last := r.startLogin()
-	r.mustStatus(r.factor(last, factor), 200, "the admin's 10th send")
-	r.mustStatus(r.factor(last, factor), 429, "the admin's 11th send")
+	r.expect("the admin's 10th send", 200, func() *apptest.Response { return r.factor(last, factor) })
+	r.expect("the admin's 11th send", 429, func() *apptest.Response { return r.factor(last, factor) })
 }
 
 func steps() []step {
@@ -100,7 +100,7 @@ func steps() []step {
 	}
 	passcodeSent := func(r *rig) *flow {
 		f := loggedIn(r)
-		r.mustStatus(r.factor(f.tx, "sms"), 200, "factor sms")
+		r.expect("factor sms", 200, func() *apptest.Response { return r.factor(f.tx, "sms") })
 		f.passcode = r.lastPasscode()
 		return f
 	}
@@ -167,9 +167,13 @@ func steps() []step {
 				r.wantAudit(domain.ActionReactivationEmail, domain.OutcomeFailure, "email")
 				path := "/v1/reactivations/" + f.started.ReactivationID + "/email"
 				for range domain.MaxEmailsPerReactivation {
-					r.mustStatus(r.Call(r.email, apptest.Request{Method: "POST", Path: path, Token: f.token}), 202, "email after recovery")
+					r.expect("email after recovery", 202, func() *apptest.Response {
+						return r.Call(r.email, apptest.Request{Method: "POST", Path: path, Token: f.token})
+					})
 				}
-				r.mustStatus(r.Call(r.email, apptest.Request{Method: "POST", Path: path, Token: f.token}), 429, "one email too many")
+				r.expect("one email too many", 429, func() *apptest.Response {
+					return r.Call(r.email, apptest.Request{Method: "POST", Path: path, Token: f.token})
+				})
 			}},
 		step{name: "device/redeem", uses: []string{db, ses}, ok: 200, degraded: map[string]int{ses: 200}, afterCommit: 1, prepare: withReactivation,
 			call: func(r *rig, f *flow) *apptest.Response {
@@ -186,9 +190,9 @@ func steps() []step {
 
 // faultsOf lists the faults injected for each dependency.
 var faultsOf = map[string][]faultproxy.Fault{
-	db:  {faultproxy.Refuse, faultproxy.Hang, faultproxy.Throttle, faultproxy.Capacity},
-	ses: {faultproxy.Refuse, faultproxy.Hang, faultproxy.Throttle},
-	sms: {faultproxy.Refuse, faultproxy.Hang, faultproxy.Throttle},
+	db:  {faultproxy.Refuse, faultproxy.Hang, faultproxy.Throttle, faultproxy.Capacity, faultproxy.ServerError},
+	ses: {faultproxy.Refuse, faultproxy.Hang, faultproxy.Throttle, faultproxy.ServerError},
+	sms: {faultproxy.Refuse, faultproxy.Hang, faultproxy.Throttle, faultproxy.ServerError},
 }
 
 // TestDependencyFaults is the fault matrix of DESIGN.md §4.1
