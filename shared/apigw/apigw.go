@@ -256,24 +256,6 @@ func (rt *Router) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 	return rt.finish(req, out), nil
 }
 
-type deadlineKey struct{}
-
-// WithRequestDeadline returns ctx telling Handle to give the handler d
-// rather than domain.RequestDeadline. Only tests use it: ones that load a
-// small machine on purpose (fifty concurrent requests under the race
-// detector) need longer than a request ever takes in production, where
-// the context comes from the Lambda runtime and never carries it.
-func WithRequestDeadline(ctx context.Context, d time.Duration) context.Context {
-	return context.WithValue(ctx, deadlineKey{}, d)
-}
-
-func requestDeadline(ctx context.Context) time.Duration {
-	if d, ok := ctx.Value(deadlineKey{}).(time.Duration); ok && d > 0 {
-		return d
-	}
-	return domain.RequestDeadline
-}
-
 // match finds the route by the event's route key, or by matching the
 // method and path against the route patterns (local runs, $default).
 func (rt *Router) match(ev events.APIGatewayV2HTTPRequest, method, path string) (Route, map[string]string, string) {
