@@ -215,6 +215,11 @@ type FailEnvelope struct {
 // API Gateway never answers with its own opaque 502.
 func (rt *Router) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (resp events.APIGatewayV2HTTPResponse, _ error) {
 	start := time.Now()
+	// One deadline for the handler's work, set here so every call inherits
+	// it: a hanging dependency is cut off in time to answer 503 within
+	// domain.AnswerWithin (compensations run on domain.Detached).
+	ctx, cancel := context.WithTimeout(ctx, requestDeadline(ctx))
+	defer cancel()
 	req := &Request{Event: ev, Method: strings.ToUpper(ev.RequestContext.HTTP.Method), Path: ev.RawPath, RequestID: ev.RequestContext.RequestID}
 	if req.Path == "" {
 		req.Path = ev.RequestContext.HTTP.Path

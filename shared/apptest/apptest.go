@@ -107,6 +107,22 @@ func New(t testing.TB) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	env := newEnv(t, cfg, clients, sms)
+	// Tests here race dozens of requests on a small machine under the race
+	// detector: give each more than the production deadline. The fault
+	// tests (NewParallel) keep the production one.
+	env.Ctx = apigw.WithRequestDeadline(env.Ctx, loadedDeadline)
+	return env
+}
+
+// loadedDeadline is the request deadline of New's environments.
+const loadedDeadline = 30 * time.Second
+
+// newEnv wires the dependencies with the fake clock and the log capture,
+// and loads the demo data.
+func newEnv(t testing.TB, cfg config.Config, clients *app.AWSClients, sms *smsvoicelocal.Server) *Env {
+	t.Helper()
+	ctx := context.Background()
 	logs := &SyncBuffer{}
 	clock := NewClock(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC))
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -13,8 +13,11 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/pinpointsmsvoicev2"
@@ -117,23 +120,79 @@ func AWS(ctx context.Context) (aws.Config, error) {
 	return cfg, nil
 }
 
-// DynamoDB builds the DynamoDB client. The embedded minidyn server sends
-// no valid CRC32 header, so response checksum validation is switched off
-// for loopback endpoints, and only for them.
+// Timeouts of the SDK clients (DESIGN.md §4.1, "Dependencies down": any
+// answer within 3 s). The request's own deadline (domain.RequestDeadline,
+// set at the edge) is the outer bound; these bound each attempt, so a
+// call made without a deadline cannot hang either, and a hung attempt
+// leaves time for another.
+//
+//   - DynamoDB answers in milliseconds when healthy; 3 attempts of at most
+//     800 ms with backoffs of at most 100 ms end within 2.6 s. Throttling
+//     is retried quickly (a throttled partition often clears in that time),
+//     then answered 503 with Retry-After rather than waited out.
+//   - SES and SMS/voice sends: 2 attempts of at most 1.2 s (the send is cut
+//     at domain.SendTimeout anyway). Few retries: a send retried after a
+//     lost answer may deliver twice.
+//   - Connecting takes at most 500 ms (a black-holed address), on top of
+//     which the attempt timeout still applies.
+type clientTimeouts struct {
+	attempts   int
+	attempt    time.Duration
+	maxBackoff time.Duration
+}
+
+var (
+	dynamoTimeouts = clientTimeouts{attempts: 3, attempt: 800 * time.Millisecond, maxBackoff: 100 * time.Millisecond}
+	sendTimeouts   = clientTimeouts{attempts: 2, attempt: 1200 * time.Millisecond, maxBackoff: 100 * time.Millisecond}
+)
+
+// dialTimeout bounds connecting to an endpoint.
+const dialTimeout = 500 * time.Millisecond
+
+// maxCall is the longest one SDK call of a client built here can
+// take, attempts, backoffs and connecting included, for tests and docs.
+func (t clientTimeouts) maxCall() time.Duration {
+	return time.Duration(t.attempts)*t.attempt + time.Duration(t.attempts-1)*t.maxBackoff
+}
+
+// bounded returns cfg with the retryer and HTTP client of t. The retryer
+// is the SDK's standard one (its retry token bucket stops retry storms);
+// only its attempts and backoff change.
+func bounded(cfg aws.Config, t clientTimeouts) aws.Config {
+	cfg = cfg.Copy()
+	cfg.Retryer = func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = t.attempts
+			o.MaxBackoff = t.maxBackoff
+			o.Backoff = retry.NewExponentialJitterBackoff(t.maxBackoff)
+		})
+	}
+	cfg.RetryMaxAttempts = t.attempts
+	cfg.HTTPClient = awshttp.NewBuildableClient().
+		WithTimeout(t.attempt).
+		WithDialerOptions(func(d *net.Dialer) { d.Timeout = dialTimeout })
+	return cfg
+}
+
+// DynamoDB builds the DynamoDB client, with bounded attempts (see
+// clientTimeouts). The embedded minidyn server sends no valid CRC32
+// header, so response checksum validation is switched off for loopback
+// endpoints, and only for them.
 func DynamoDB(cfg aws.Config) *dynamodb.Client {
-	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
+	return dynamodb.NewFromConfig(bounded(cfg, dynamoTimeouts), func(o *dynamodb.Options) {
 		if o.BaseEndpoint != nil && IsLoopback(*o.BaseEndpoint) {
 			o.DisableValidateResponseChecksum = true
 		}
 	})
 }
 
-// SESv2 builds the SES v2 client.
-func SESv2(cfg aws.Config) *sesv2.Client { return sesv2.NewFromConfig(cfg) }
+// SESv2 builds the SES v2 client, with bounded attempts.
+func SESv2(cfg aws.Config) *sesv2.Client { return sesv2.NewFromConfig(bounded(cfg, sendTimeouts)) }
 
-// SMSVoice builds the End User Messaging SMS and Voice v2 client.
+// SMSVoice builds the End User Messaging SMS and Voice v2 client, with
+// bounded attempts.
 func SMSVoice(cfg aws.Config) *pinpointsmsvoicev2.Client {
-	return pinpointsmsvoicev2.NewFromConfig(cfg)
+	return pinpointsmsvoicev2.NewFromConfig(bounded(cfg, sendTimeouts))
 }
 
 // IsLoopback reports whether the endpoint URL points at this machine.

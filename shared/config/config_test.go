@@ -6,7 +6,13 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"push-reactivation/shared/domain"
 	"push-reactivation/shared/secret"
 )
 
@@ -101,5 +107,46 @@ func TestChecksumValidationOnlyForLoopback(t *testing.T) {
 		if got := DynamoDB(cfg).Options().DisableValidateResponseChecksum; got != disabled {
 			t.Errorf("endpoint %q: checksum validation disabled=%v", endpoint, got)
 		}
+	}
+}
+
+// TestClientsAreBounded: every SDK client bounds each attempt and the
+// number of attempts, so a hanging or failing service cannot hold a call
+// past the 3 s answer bound of DESIGN.md §4.1, even without a deadline.
+func TestClientsAreBounded(t *testing.T) {
+	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("k", "s", "")}
+	for name, c := range map[string]struct {
+		opts     func() (aws.HTTPClient, aws.Retryer)
+		timeouts clientTimeouts
+	}{
+		"dynamodb": {func() (aws.HTTPClient, aws.Retryer) { o := DynamoDB(cfg).Options(); return o.HTTPClient, o.Retryer }, dynamoTimeouts},
+		"sesv2":    {func() (aws.HTTPClient, aws.Retryer) { o := SESv2(cfg).Options(); return o.HTTPClient, o.Retryer }, sendTimeouts},
+		"smsvoice": {func() (aws.HTTPClient, aws.Retryer) { o := SMSVoice(cfg).Options(); return o.HTTPClient, o.Retryer }, sendTimeouts},
+	} {
+		httpClient, retryer := c.opts()
+		bc, ok := httpClient.(*awshttp.BuildableClient)
+		if !ok || bc.GetTimeout() != c.timeouts.attempt || bc.GetTimeout() == 0 {
+			t.Errorf("%s: HTTP client %T without the attempt timeout %v", name, httpClient, c.timeouts.attempt)
+		}
+		if got := retryer.MaxAttempts(); got != c.timeouts.attempts {
+			t.Errorf("%s: %d attempts, want %d", name, got, c.timeouts.attempts)
+		}
+		if got := c.timeouts.maxCall(); got >= domain.AnswerWithin {
+			t.Errorf("%s: one call may take %v, not under %v", name, got, domain.AnswerWithin)
+		}
+	}
+}
+
+// TestTimeBudgetNests: the request's own work, then a compensation, fit
+// in the answer bound; a send leaves room for its undo.
+func TestTimeBudgetNests(t *testing.T) {
+	if domain.RequestDeadline+domain.UndoTimeout >= domain.AnswerWithin {
+		t.Errorf("deadline %v + undo %v not under %v", domain.RequestDeadline, domain.UndoTimeout, domain.AnswerWithin)
+	}
+	if domain.SendTimeout >= domain.RequestDeadline {
+		t.Errorf("send timeout %v not under the request deadline %v", domain.SendTimeout, domain.RequestDeadline)
+	}
+	if domain.Unavailable("x").RetryAfter < time.Second {
+		t.Error("503 50301 without Retry-After")
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -58,9 +59,14 @@ func (s *Server) Close() error {
 	return s.http.Shutdown(ctx)
 }
 
+// loadSpec parses template.yaml once per process: parsing is slow, and
+// goformation registers its YAML tags in a global map without a lock, so
+// parallel tests that each parsed it raced.
+var loadSpec = sync.OnceValues(tablespec.LoadDefault)
+
 // CreateTable creates the template's table called name through client.
 func CreateTable(ctx context.Context, client *dynamodb.Client, name string) error {
-	spec, err := tablespec.LoadDefault()
+	spec, err := loadSpec()
 	if err != nil {
 		return err
 	}

@@ -45,7 +45,8 @@ type Error struct {
 	Message string
 	// Detail names the offending parameter or adds a hint; never a secret.
 	Detail string
-	// RetryAfter is set with CodeRateLimited and sent as Retry-After.
+	// RetryAfter is set with CodeRateLimited and CodeUnavailable and sent
+	// as Retry-After.
 	RetryAfter time.Duration
 }
 
@@ -142,9 +143,10 @@ func RateLimited(retryAfter time.Duration) *Error {
 	return &Error{Code: CodeRateLimited, Message: DefaultMessage(CodeRateLimited), RetryAfter: retryAfter}
 }
 
-// Unavailable reports that a dependency failed in a way worth retrying.
+// Unavailable reports that a dependency failed in a way worth retrying,
+// with UnavailableRetryAfter as the Retry-After (DESIGN.md §4.1).
 func Unavailable(what string) *Error {
-	return &Error{Code: CodeUnavailable, Message: DefaultMessage(CodeUnavailable), Detail: what}
+	return &Error{Code: CodeUnavailable, Message: DefaultMessage(CodeUnavailable), Detail: what, RetryAfter: UnavailableRetryAfter}
 }
 
 // AsError returns the *Error in err's chain, if any.

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -39,11 +40,13 @@ type Store struct {
 }
 
 // New returns a store on table through db; clock decides what has expired.
+// Every call through db has its errors classified (unavailable.go): a
+// DynamoDB that is down, hanging or throttling answers 503 50301.
 func New(db API, table string, clock domain.Clock) *Store {
 	if clock == nil {
 		clock = domain.SystemClock{}
 	}
-	return &Store{db: db, table: table, clock: clock}
+	return &Store{db: classified{db}, table: table, clock: clock}
 }
 
 // Item type names, stored in the "type" attribute of every item.
@@ -103,18 +106,27 @@ func withGSI1(m map[string]types.AttributeValue, pk, sk string) map[string]types
 	return m
 }
 
+// keyKind is what errors and logs may say about a key: its kind
+// ("EMAIL", "ADMIN", "LOGIN", ...), never its value. Keys are built from
+// user input (a typed email address, which may hold a mistyped password),
+// so the value stays out of every error text.
+func keyKind(pk string) string {
+	kind, _, _ := strings.Cut(pk, "#")
+	return kind
+}
+
 // get reads one item strongly consistently into out; found is false when
 // the item does not exist.
 func (s *Store) get(ctx context.Context, pk, sk string, out any) (found bool, err error) {
 	res, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: key(pk, sk), ConsistentRead: aws.Bool(true)})
 	if err != nil {
-		return false, fmt.Errorf("dynamo: get %s: %w", pk, err)
+		return false, fmt.Errorf("dynamo: get %s: %w", keyKind(pk), err)
 	}
 	if res.Item == nil {
 		return false, nil
 	}
 	if err := attributevalue.UnmarshalMap(res.Item, out); err != nil {
-		return false, fmt.Errorf("dynamo: unmarshal %s: %w", pk, err)
+		return false, fmt.Errorf("dynamo: unmarshal %s: %w", keyKind(pk), err)
 	}
 	return true, nil
 }

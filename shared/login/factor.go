@@ -147,16 +147,25 @@ func (s *Service) sendPasscode(ctx context.Context, a *attempt, f domain.Factor,
 		return nil, err
 	}
 
+	// The send is cut off at SendTimeout, inside the request's deadline, so
+	// a hanging provider leaves time to give the send back.
+	sendCtx, cancel := context.WithTimeout(ctx, domain.SendTimeout)
 	if f == domain.FactorSMS {
-		err = s.Phone.SendText(ctx, a.admin.Phone, smsvoice.PasscodeText(passcode))
+		err = s.Phone.SendText(sendCtx, a.admin.Phone, smsvoice.PasscodeText(passcode))
 	} else {
-		err = s.Phone.SendVoice(ctx, a.admin.Phone, smsvoice.PasscodeSSML(passcode))
+		err = s.Phone.SendVoice(sendCtx, a.admin.Phone, smsvoice.PasscodeSSML(passcode))
 	}
+	cancel()
 	if err != nil {
-		if rerr := s.Store.RefundLoginPasscode(ctx, a.tx.ID, hash, sendLimit, a.admin.ID); rerr != nil {
+		// Give the send back and audit the failure on a detached context:
+		// the request's own may have expired with the send, and a refund
+		// that fails leaves the send counted against the admin.
+		uctx, cancel := domain.Detached(ctx)
+		defer cancel()
+		if rerr := s.Store.RefundLoginPasscode(uctx, a.tx.ID, hash, sendLimit, a.admin.ID); rerr != nil {
 			s.Log.ErrorContext(ctx, "refund of a failed send failed", "error", rerr.Error())
 		}
-		s.audit(ctx, s.event(a.admin, c, domain.ActionLoginFactor, domain.OutcomeFailure,
+		s.audit(uctx, s.event(a.admin, c, domain.ActionLoginFactor, domain.OutcomeFailure,
 			map[string]string{"factor": string(f), "reason": "send_failed"}))
 		if smsvoice.IsUnavailable(err) {
 			s.Log.ErrorContext(ctx, "passcode send failed", "factor", string(f), "error", err.Error())
