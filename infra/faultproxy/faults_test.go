@@ -42,6 +42,13 @@ type step struct {
 	// (shared/login, the lockout under concurrency); DynamoDB failing
 	// after that leaves the one try counted, and only that.
 	reservesTry bool
+	// reservesThrottle: the password step takes its throttle hits before
+	// the password is checked (shared/login/throttle.go: concurrent guesses
+	// cannot all be checked) and gives them back on a dependency failure,
+	// on a detached context. When DynamoDB stays down that give-back fails
+	// too, so the password throttle logs (RATE#pw-*), and only they, may
+	// keep one hit each until it leaves its window.
+	reservesThrottle bool
 	// recovered checks, with the fault lifted, that nothing was left
 	// half-done or counted, and that the step works again.
 	recovered func(r *rig, f *flow, service string)
@@ -106,7 +113,7 @@ func steps() []step {
 	}
 	var all []step
 	all = append(all,
-		step{name: "login/password", uses: []string{db}, ok: 200, prepare: func(*rig) *flow { return &flow{} },
+		step{name: "login/password", uses: []string{db}, ok: 200, prepare: func(*rig) *flow { return &flow{} }, reservesThrottle: true,
 			call: func(r *rig, _ *flow) *apptest.Response {
 				return r.Call(r.login, apptest.Request{Method: "POST", Path: "/v1/login", JSON: map[string]string{"email": adminEmail, "password": "demo-password-1"}})
 			}},
@@ -255,12 +262,21 @@ func TestDependencyFaults(t *testing.T) {
 // (the typed email), and a person may type a password into the email
 // field. With DynamoDB failing, the failure is logged with the operation
 // and the key's kind (EMAIL), never the key's value.
+// passwordThrottleCalls is how many DynamoDB calls the password step
+// makes for its throttles before it looks the email up (shared/login
+// throttle.go: one read of the three logs, one transaction).
+const passwordThrottleCalls = 2
+
 func TestLogsNameKeyKindsNotValues(t *testing.T) {
 	apptest.SetParallelEnv(t)
 	r := newRig(t, "")
-	r.set(db, faultproxy.Throttle)
 	typed := []string{"Tr0ub4dor&3-Zebra!", "Correct.Horse@Battery.Staple"}
 	for _, email := range typed {
+		// The password throttles (a BatchGetItem and a transaction, keyed by
+		// a digest of the email) pass; the lookup of the email fails.
+		if err := r.proxy[db].SetAfter(faultproxy.Throttle, passwordThrottleCalls); err != nil {
+			t.Fatal(err)
+		}
 		resp := r.Call(r.login, apptest.Request{Method: "POST", Path: "/v1/login", JSON: map[string]string{"email": email, "password": "x"}})
 		r.mustStatus(resp, 503, "login with DynamoDB failing")
 	}

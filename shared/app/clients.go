@@ -20,10 +20,10 @@ type AWSClients struct {
 
 // NewAWSClients builds every client. Building a client makes no network
 // call, so functions that never send mail pay nothing for SESv2.
-func NewAWSClients(ctx context.Context) (*AWSClients, error) {
+func NewAWSClients(ctx context.Context, opts ...config.ClientOption) (*AWSClients, error) {
 	cfg, err := config.AWS(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &AWSClients{DynamoDB: config.DynamoDB(cfg), SESv2: config.SESv2(cfg), SMSVoice: config.SMSVoice(cfg)}, nil
+	return &AWSClients{DynamoDB: config.DynamoDB(cfg, opts...), SESv2: config.SESv2(cfg, opts...), SMSVoice: config.SMSVoice(cfg, opts...)}, nil
 }

@@ -103,7 +103,8 @@ func New(t testing.TB) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clients, err := app.NewAWSClients(ctx)
+	// Lenient clients, for the same reason as loadedDeadline below.
+	clients, err := app.NewAWSClients(ctx, config.Lenient())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -139,6 +140,8 @@ type clientTimeouts struct {
 	attempts   int
 	attempt    time.Duration
 	maxBackoff time.Duration
+	// noRetryQuota turns off the SDK's retry token bucket (Lenient only).
+	noRetryQuota bool
 }
 
 var (
@@ -155,16 +158,39 @@ func (t clientTimeouts) maxCall() time.Duration {
 	return time.Duration(t.attempts)*t.attempt + time.Duration(t.attempts-1)*t.maxBackoff
 }
 
+// ClientOption changes how the clients built here are bounded.
+type ClientOption func(*clientTimeouts)
+
+// Lenient gives every attempt 15 s and turns the SDK's retry quota off. It
+// is for tests that load a small machine on purpose (the race detector,
+// dozens of concurrent requests on 2 cores) and whose subject is not the
+// time bound: there an 800 ms attempt can time out on a healthy local peer,
+// and a burst of such timeouts drains the retry quota shared by the client,
+// failing calls that would have succeeded. Production never uses it; the
+// fault tests (apptest.NewParallel) keep the production bounds.
+func Lenient() ClientOption {
+	return func(t *clientTimeouts) {
+		t.attempt = 15 * time.Second
+		t.noRetryQuota = true
+	}
+}
+
 // bounded returns cfg with the retryer and HTTP client of t. The retryer
 // is the SDK's standard one (its retry token bucket stops retry storms);
 // only its attempts and backoff change.
-func bounded(cfg aws.Config, t clientTimeouts) aws.Config {
+func bounded(cfg aws.Config, t clientTimeouts, opts []ClientOption) aws.Config {
+	for _, o := range opts {
+		o(&t)
+	}
 	cfg = cfg.Copy()
 	cfg.Retryer = func() aws.Retryer {
 		return retry.NewStandard(func(o *retry.StandardOptions) {
 			o.MaxAttempts = t.attempts
 			o.MaxBackoff = t.maxBackoff
 			o.Backoff = retry.NewExponentialJitterBackoff(t.maxBackoff)
+			if t.noRetryQuota {
+				o.RateLimiter = ratelimit.None
+			}
 		})
 	}
 	cfg.RetryMaxAttempts = t.attempts
@@ -178,8 +204,8 @@ func bounded(cfg aws.Config, t clientTimeouts) aws.Config {
 // clientTimeouts). The embedded minidyn server sends no valid CRC32
 // header, so response checksum validation is switched off for loopback
 // endpoints, and only for them.
-func DynamoDB(cfg aws.Config) *dynamodb.Client {
-	return dynamodb.NewFromConfig(bounded(cfg, dynamoTimeouts), func(o *dynamodb.Options) {
+func DynamoDB(cfg aws.Config, opts ...ClientOption) *dynamodb.Client {
+	return dynamodb.NewFromConfig(bounded(cfg, dynamoTimeouts, opts), func(o *dynamodb.Options) {
 		if o.BaseEndpoint != nil && IsLoopback(*o.BaseEndpoint) {
 			o.DisableValidateResponseChecksum = true
 		}
@@ -187,12 +213,14 @@ func DynamoDB(cfg aws.Config) *dynamodb.Client {
 }
 
 // SESv2 builds the SES v2 client, with bounded attempts.
-func SESv2(cfg aws.Config) *sesv2.Client { return sesv2.NewFromConfig(bounded(cfg, sendTimeouts)) }
+func SESv2(cfg aws.Config, opts ...ClientOption) *sesv2.Client {
+	return sesv2.NewFromConfig(bounded(cfg, sendTimeouts, opts))
+}
 
 // SMSVoice builds the End User Messaging SMS and Voice v2 client, with
 // bounded attempts.
-func SMSVoice(cfg aws.Config) *pinpointsmsvoicev2.Client {
-	return pinpointsmsvoicev2.NewFromConfig(bounded(cfg, sendTimeouts))
+func SMSVoice(cfg aws.Config, opts ...ClientOption) *pinpointsmsvoicev2.Client {
+	return pinpointsmsvoicev2.NewFromConfig(bounded(cfg, sendTimeouts, opts))
 }
 
 // IsLoopback reports whether the endpoint URL points at this machine.

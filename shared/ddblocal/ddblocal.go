@@ -76,7 +76,8 @@ func CreateTable(ctx context.Context, client *dynamodb.Client, name string) erro
 
 // StartT starts an embedded DynamoDB for one test, points
 // AWS_ENDPOINT_URL_DYNAMODB (and dummy credentials) at it, creates the
-// table and returns a client built exactly as production builds it.
+// table and returns a client built as production builds it, with the
+// lenient time bounds of tests that load the machine (config.Lenient).
 // It uses t.Setenv, so the calling test cannot be parallel.
 func StartT(t testing.TB) (*dynamodb.Client, string) {
 	t.Helper()
@@ -92,7 +93,7 @@ func StartT(t testing.TB) (*dynamodb.Client, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := config.DynamoDB(cfg)
+	client := config.DynamoDB(cfg, config.Lenient())
 	if err := CreateTable(ctx, client, DefaultTable); err != nil {
 		t.Fatal(err)
 	}

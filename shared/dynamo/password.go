@@ -98,6 +98,17 @@ func (s *Store) PasswordFailed(ctx context.Context, a *PasswordAttempt, ev *doma
 	return nil
 }
 
+// PasswordAbandoned ends an attempt whose password could not be checked
+// (a dependency failed before the answer): its hits are given back and
+// nothing else changes, so an outage counts nothing against the limits
+// (DESIGN.md §4.1, "Dependencies down"). Two round trips.
+func (s *Store) PasswordAbandoned(ctx context.Context, a *PasswordAttempt) error {
+	if err := s.RefundHits(ctx, a.hits...); err != nil {
+		return fmt.Errorf("dynamo: give back password attempt: %w", err)
+	}
+	return nil
+}
+
 // PasswordSucceeded ends an attempt whose password was right: its hits
 // are given back (the throttles count failures), the email's consecutive
 // failures go back to 0 and the address joins the account's known ones,

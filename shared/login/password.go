@@ -90,6 +90,7 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 		return nil, errBadCredentials
 	}
 	if err != nil {
+		s.passwordAbandoned(ctx, attempt)
 		return nil, err
 	}
 	ok, err := secret.CheckPassword(admin.PasswordHash, password)

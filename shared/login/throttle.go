@@ -68,6 +68,20 @@ func (s *Service) passwordFailed(ctx context.Context, a *dynamo.PasswordAttempt,
 	}
 }
 
+// passwordAbandoned gives the attempt back when the password could not be
+// checked because a dependency failed: an outage must count nothing
+// against the throttles. It runs on a detached context, as the request's
+// own deadline may be what ended it; if DynamoDB is still down the hits
+// stay counted until they leave their windows, which errs on the side of
+// the limits.
+func (s *Service) passwordAbandoned(ctx context.Context, a *dynamo.PasswordAttempt) {
+	dctx, cancel := domain.Detached(ctx)
+	defer cancel()
+	if err := s.Store.PasswordAbandoned(dctx, a); err != nil {
+		s.Log.ErrorContext(ctx, "giving back an unchecked password attempt failed", "error", err.Error())
+	}
+}
+
 // passwordSucceeded gives the attempt back and resets the consecutive
 // failures; failing to is logged (the hits then stay counted, which only
 // errs on the side of the limits).
