@@ -37,11 +37,18 @@ const (
 )
 
 // Detached returns a context for compensating work after a failure: it
-// keeps ctx's values (request id, logger fields) but neither its
-// cancellation nor its deadline, which may already have passed, and has
-// its own UndoTimeout. Without it, a refund after a send that used up the
-// request's deadline fails on the expired context and the send stays
-// counted.
+// keeps ctx's values (request id, logger fields) but not its cancellation,
+// and has a deadline of its own: UndoTimeout past ctx's deadline (the
+// request's), or past now when ctx has none or it has passed. So the worst
+// case still nests in AnswerWithin, while a failure that came early (a
+// refused connection) leaves its undo the rest of the request's budget
+// rather than a bare UndoTimeout. Without it, a refund after a send that
+// used up the request's deadline fails on the expired context and the send
+// stays counted.
 func Detached(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), UndoTimeout)
+	deadline := time.Now().Add(UndoTimeout)
+	if d, ok := ctx.Deadline(); ok && d.Add(UndoTimeout).After(deadline) {
+		deadline = d.Add(UndoTimeout)
+	}
+	return context.WithDeadline(context.WithoutCancel(ctx), deadline)
 }

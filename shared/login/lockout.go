@@ -51,13 +51,12 @@ var LockoutRule = dynamo.Lockout{Max: domain.LockoutThreshold, Lease: attemptLea
 // have been, which locks, rather than refusing the admin forever.
 const attemptLease = time.Minute
 
-// resolveTimeout bounds the write that resolves a reserved attempt. It runs
-// on a context the request's cancellation does not reach: once a passcode
-// was compared, its outcome must be recorded even if the caller is gone.
-const resolveTimeout = 3 * time.Second
-
+// resolveContext is the context of the write that resolves a reserved
+// attempt: the request's cancellation does not reach it, since once a
+// passcode was compared its outcome must be recorded even if the caller is
+// gone, and it keeps within the request's time budget (domain.Detached).
 func resolveContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), resolveTimeout)
+	return domain.Detached(ctx)
 }
 
 // errAttemptsInFlight answers an attempt refused while the admin's other
