@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,35 +15,22 @@ import (
 )
 
 // addAdmins creates n admins of account with ids <prefix>-0000… and
-// emails in the same order, a few at a time (one shared password hash: the
-// list does not care about passwords).
+// emails in the same order (one shared password hash: the list does not
+// care about passwords). One at a time: concurrent creates may be refused
+// as conflicting transactions, which is not what these tests are about.
 func (f *fixture) addAdmins(account, prefix string, n int) {
 	f.T.Helper()
 	hash, err := secret.HashPassword(nil, demo.Password, apptest.CheapArgon2)
 	if err != nil {
 		f.T.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	sem := make(chan struct{}, 8)
 	for i := range n {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			id := fmt.Sprintf("%s-%04d", prefix, i)
-			a := domain.Admin{ID: id, AccountID: account, Email: id + "@" + account + ".example", Name: "Name " + id,
-				Role: domain.RoleReadOnly, Phone: fmt.Sprintf("+1555%07d", i), PasswordHash: hash, Status: domain.AdminActive, CreatedAt: f.Clock.Now()}
-			if err := f.Deps.Store.CreateAdmin(f.Ctx, a); err != nil {
-				errs <- err
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		f.T.Fatal(err)
+		id := fmt.Sprintf("%s-%04d", prefix, i)
+		a := domain.Admin{ID: id, AccountID: account, Email: id + "@" + account + ".example", Name: "Name " + id,
+			Role: domain.RoleReadOnly, Phone: fmt.Sprintf("+1555%07d", i), PasswordHash: hash, Status: domain.AdminActive, CreatedAt: f.Clock.Now()}
+		if err := f.Deps.Store.CreateAdmin(f.Ctx, a); err != nil {
+			f.T.Fatalf("create %s: %v", id, err)
+		}
 	}
 }
 
