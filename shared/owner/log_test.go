@@ -187,15 +187,17 @@ func TestAdminLogFilters(t *testing.T) {
 }
 
 // TestAdminLogSparseFilter: a filter that matches two events among more
-// than the bounded reads of one request still finds both, by returning a
-// short page with next rather than reading without end.
+// than the bounded reads of one request still finds both: the first page
+// reads past DynamoDB's Limit until it finds one (not an empty page after
+// 50 items read), and answers a short page with next rather than reading
+// without end.
 func TestAdminLogSparseFilter(t *testing.T) {
 	f := newFixture(t)
 	n := 1200
 	for i := range n {
 		ev := domain.AuditEvent{ID: fmt.Sprintf("noise-%04d", i), Time: at(i), AccountID: "acme", ActorID: "acme-owner", TargetID: "acme-admin",
 			Action: "noise", Outcome: domain.OutcomeSuccess}
-		if i == 0 || i == n-1 {
+		if i == 0 || i == n-100 { // the newer one beyond the first 50 events read
 			ev.Action, ev.ID = "rare", fmt.Sprintf("rare-%04d", i)
 		}
 		if err := f.Deps.Store.PutAudit(f.Ctx, ev); err != nil {
@@ -209,10 +211,10 @@ func TestAdminLogSparseFilter(t *testing.T) {
 		Next   *string      `json:"next"`
 	}
 	first.OK(t, &p)
-	if len(p.Events) != 1 || p.Events[0].ID != "rare-1199" || p.Next == nil {
+	if len(p.Events) != 1 || p.Events[0].ID != "rare-1100" || p.Next == nil {
 		t.Fatalf("first page: %s", first.Body)
 	}
-	if got, _ := f.readLog(token, url.Values{"action": {"rare"}}, 50); !slices.Equal(got, []string{"rare-1199", "rare-0000"}) {
+	if got, _ := f.readLog(token, url.Values{"action": {"rare"}}, 50); !slices.Equal(got, []string{"rare-1100", "rare-0000"}) {
 		t.Fatalf("rare events %v", got)
 	}
 }
