@@ -221,12 +221,20 @@ $("qr-cancel").addEventListener("click", async () => {
 });
 
 // ---- owner views ----
+// allAdmins follows the list's pages (100 admins each) to the end.
+async function allAdmins() {
+  let r = await api("GET", "/v1/admins");
+  const admins = r.admins;
+  while (r.next) { r = await api("GET", "/v1/admins?next=" + encodeURIComponent(r.next)); admins.push(...r.admins); }
+  return admins;
+}
+
 async function showAdmins() {
   show("admins"); showError();
   try {
-    const r = await api("GET", "/v1/admins");
+    const admins = await allAdmins();
     const body = $("admin-rows"); body.replaceChildren();
-    for (const a of r.admins) {
+    for (const a of admins) {
       const tr = document.createElement("tr");
       for (const v of [a.name, a.email, a.role, a.status, a.push_status]) cell(tr, v);
       const actions = cell(tr, "");
@@ -255,7 +263,8 @@ async function showLog(more) {
     const body = $("log-rows"); if (!more) body.replaceChildren();
     for (const ev of r.events) {
       const tr = document.createElement("tr");
-      for (const v of [new Date(ev.time).toLocaleString(), ev.action, ev.outcome, ev.actor_id, ev.target_id]) cell(tr, v);
+      const who = (p) => p ? (p.name ? p.name + " <" + p.email + ">" : p.admin_id) : "";
+      for (const v of [new Date(ev.time).toLocaleString(), ev.action, ev.outcome, who(ev.actor), who(ev.target)]) cell(tr, v);
       body.appendChild(tr);
     }
     state.logNext = r.next || null; $("log-more").hidden = !state.logNext;

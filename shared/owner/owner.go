@@ -20,7 +20,6 @@ import (
 	"push-reactivation/shared/apigw"
 	"push-reactivation/shared/app"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/notify"
 	"push-reactivation/shared/profile"
 	"push-reactivation/shared/reactivation"
@@ -101,14 +100,16 @@ type AdminSummary struct {
 	PushStatus profile.PushStatus `json:"push_status"`
 }
 
-// listAdmins answers the account's admins ordered by email. Round trips:
-// the admins (one per page) and their pending reactivations (one per 100).
+// listAdmins answers one page of the account's admins ordered by email:
+// ?limit=1…500 (default 100), &next=<cursor of the previous page>; next is
+// omitted on the last page. Round trips: the page of admins (one) and
+// their pending reactivations (one per 100).
 func (h *handlers) listAdmins(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
 	acct, err := h.account(ctx, r)
 	if err != nil {
 		return nil, err
 	}
-	admins, err := h.d.Store.ListAdmins(ctx, acct.ID)
+	admins, next, err := h.adminsPage(ctx, r, acct)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +133,11 @@ func (h *handlers) listAdmins(ctx context.Context, r *apigw.Request) (*apigw.Res
 		out = append(out, AdminSummary{AdminID: a.ID, Name: a.Name, Email: a.Email, Role: a.Role, Status: a.Status,
 			PushStatus: profile.StatusOf(&a, p, now)})
 	}
-	return apigw.OK(map[string]any{"admins": out}), nil
+	resp := struct {
+		Admins []AdminSummary `json:"admins"`
+		Next   string         `json:"next,omitempty"`
+	}{Admins: out, Next: next}
+	return apigw.OK(resp), nil
 }
 
 // getAdmin answers one admin with its Secondary Authentication section and
@@ -204,49 +209,4 @@ func (h *handlers) resetLockout(ctx context.Context, r *apigw.Request) (*apigw.R
 		return nil, err
 	}
 	return apigw.OK(map[string]any{"admin_id": a.ID, "status": domain.AdminActive}), nil
-}
-
-// Filter values of the administrator log are ids and action names; longer
-// values cannot match and are refused rather than sent to DynamoDB.
-const maxFilterLen = 64
-
-// adminLog answers a page of the account's administrator log, newest
-// first: ?limit=1…100 (default 50), &next=<cursor>, &admin_id= (actor or
-// target), &action=. The account comes from the session, never from the
-// cursor. admin_id only filters this account's log, so naming an admin of
-// another account finds nothing rather than 40401.
-func (h *handlers) adminLog(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
-	acct, err := h.account(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	q := r.Query()
-	f := dynamo.AuditFilter{AdminID: q.Get("admin_id"), Action: q.Get("action"), Next: q.Get("next")}
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 100 {
-			return nil, domain.InvalidParam("limit")
-		}
-		f.Limit = n
-	}
-	for name, v := range map[string]string{"admin_id": f.AdminID, "action": f.Action} {
-		if len(v) > maxFilterLen {
-			return nil, domain.InvalidParam(name)
-		}
-	}
-	if len(f.Next) > 1024 {
-		return nil, domain.InvalidParam("next")
-	}
-	events, next, err := h.d.Store.ListAudit(ctx, acct.ID, f)
-	if err != nil {
-		return nil, err
-	}
-	for i := range events {
-		events[i].Time = events[i].Time.UTC()
-	}
-	resp := struct {
-		Events []domain.AuditEvent `json:"events"`
-		Next   string              `json:"next,omitempty"`
-	}{Events: events, Next: next}
-	return apigw.OK(resp), nil
 }
