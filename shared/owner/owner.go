@@ -99,6 +99,9 @@ type AdminSummary struct {
 	Role       domain.Role        `json:"role"`
 	Status     domain.AdminStatus `json:"status"`
 	PushStatus profile.PushStatus `json:"push_status"`
+	// PendingReactivationID is the admin's pending reactivation, null
+	// when none or expired (DESIGN.md §4.1).
+	PendingReactivationID *string `json:"pending_reactivation_id"`
 }
 
 // listAdmins answers the account's admins ordered by email. Round trips:
@@ -129,8 +132,12 @@ func (h *handlers) listAdmins(ctx context.Context, r *apigw.Request) (*apigw.Res
 		if re, ok := pending[a.PendingReactivationID]; ok {
 			p = &re
 		}
-		out = append(out, AdminSummary{AdminID: a.ID, Name: a.Name, Email: a.Email, Role: a.Role, Status: a.Status,
-			PushStatus: profile.StatusOf(&a, p, now)})
+		row := AdminSummary{AdminID: a.ID, Name: a.Name, Email: a.Email, Role: a.Role, Status: a.Status,
+			PushStatus: profile.StatusOf(&a, p, now)}
+		if row.PushStatus == profile.PushPendingReactivation {
+			row.PendingReactivationID = &p.ID
+		}
+		out = append(out, row)
 	}
 	return apigw.OK(map[string]any{"admins": out}), nil
 }

@@ -25,6 +25,8 @@ type Store interface {
 	GetCredential(ctx context.Context, id string) (*domain.Credential, error)
 	CreateReactivation(ctx context.Context, n dynamo.NewReactivation) error
 	CancelReactivation(ctx context.Context, r *domain.Reactivation, ev domain.AuditEvent) error
+	GetAdmin(ctx context.Context, id string) (*domain.Admin, error)
+	ReplaceQRCode(ctx context.Context, n dynamo.NewQRCode) error
 }
 
 // Limit caps new reactivations per target admin: a stolen session cannot
