@@ -15,6 +15,7 @@ import (
 	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/email"
 	"push-reactivation/shared/owner"
+	"push-reactivation/shared/profile"
 	"push-reactivation/shared/secret"
 	"push-reactivation/shared/sestest"
 )
@@ -91,6 +92,15 @@ func TestNewBarcodeKillsOnlyTheOldQRCode(t *testing.T) {
 		t.Fatalf("no link in %s", es[1].Body.Text)
 	}
 	emailCode := m[1]
+	// The admin's profile counts the email and shows the link's expiry,
+	// which now keeps the reactivation pending (DESIGN.md §3, §4.1).
+	var pv profile.View
+	f.call(apptest.Request{Method: "GET", Path: profilePath, Token: adminToken}).OK(t, &pv)
+	linkExpiry := f.Clock.Now().Add(domain.EmailLinkValidity)
+	if p := pv.SecondaryAuth.Push.PendingReactivation; p == nil || p.ReactivationID != first.ReactivationID || p.EmailsSent != 1 || p.EmailsLeft != 2 ||
+		!p.EmailExpiresAt.Equal(linkExpiry) || !p.ExpiresAt.Equal(linkExpiry) || p.StartedBy.AdminID != "acme-owner" || p.StartedBy.Name != "Olivia Owner" {
+		t.Fatalf("pending reactivation after an email: %+v", p)
+	}
 
 	f.Clock.Advance(time.Minute)
 	second := f.newBarcode(ownerToken, first.ReactivationID)
