@@ -43,12 +43,12 @@ const barcodeAttempts = 3
 //   - at most MaxBarcodesPerReactivation new QR codes (42901);
 //   - the target admin is not disabled (40901).
 //
-// Round trips: the reactivation (+ the acting account for an Owner), the
-// acting account, the target admin for an Owner, one transaction (more
-// when concurrent requests race).
+// Round trips: the reactivation, the account (for an Owner, the acting
+// account, read to check it may see it), the target admin for an Owner,
+// one transaction (more when concurrent requests race).
 func (s *Service) NewBarcode(ctx context.Context, req BarcodeRequest) (*Started, error) {
 	actor, now := req.Actor, s.Clock.Now()
-	r, err := s.Get(ctx, actor, req.ReactivationID)
+	r, acct, err := s.visible(ctx, actor, req.ReactivationID)
 	if err != nil {
 		return nil, err
 	}
@@ -59,12 +59,14 @@ func (s *Service) NewBarcode(ctx context.Context, req BarcodeRequest) (*Started,
 	if !actor.Session.RecentlyAuthenticated(now) {
 		return nil, domain.NewError(domain.CodeRecentAuthNeeded)
 	}
-	// The policy is that of the reactivation's account: for the target,
-	// its home account (a child was refused above); for an Owner, the
-	// account it acts in, which Get checked is the reactivation's.
-	acct, err := s.Store.GetAccount(ctx, r.AccountID)
-	if err != nil {
-		return nil, err
+	// The policy is that of the reactivation's account: for an Owner, the
+	// account it acts in, which visible read and checked is the
+	// reactivation's; for the target, its home account (a child was
+	// refused above).
+	if acct == nil {
+		if acct, err = s.Store.GetAccount(ctx, r.AccountID); err != nil {
+			return nil, err
+		}
 	}
 	validity, err := qrValidity(req.ValidSecs, acct.Policy)
 	if err != nil {
