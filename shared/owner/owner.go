@@ -132,12 +132,13 @@ func (h *handlers) listAdmins(ctx context.Context, r *apigw.Request) (*apigw.Res
 		if re, ok := pending[a.PendingReactivationID]; ok {
 			p = &re
 		}
-		row := AdminSummary{AdminID: a.ID, Name: a.Name, Email: a.Email, Role: a.Role, Status: a.Status,
-			PushStatus: profile.StatusOf(&a, p, now)}
-		if row.PushStatus == profile.PushPendingReactivation {
+		out = append(out, AdminSummary{AdminID: a.ID, Name: a.Name, Email: a.Email, Role: a.Role, Status: a.Status,
+			PushStatus: profile.StatusOf(&a, p, now)})
+		// Only a reactivation still pending as of now is named (an
+		// expired one is null, whatever the item says).
+		if row := &out[len(out)-1]; row.PushStatus == profile.PushPendingReactivation {
 			row.PendingReactivationID = &p.ID
 		}
-		out = append(out, row)
 	}
 	return apigw.OK(map[string]any{"admins": out}), nil
 }
