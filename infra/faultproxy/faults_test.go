@@ -156,6 +156,10 @@ func steps() []step {
 			call: func(r *rig, f *flow) *apptest.Response {
 				return r.Call(r.react, apptest.Request{Method: "DELETE", Path: "/v1/reactivations/" + f.started.ReactivationID, Token: f.token})
 			}},
+		step{name: "reactivation/barcode", uses: []string{db}, ok: 201, prepare: withReactivation,
+			call: func(r *rig, f *flow) *apptest.Response {
+				return r.Call(r.react, apptest.Request{Method: "POST", Path: "/v1/reactivations/" + f.started.ReactivationID + "/barcode", Token: f.token, JSON: map[string]any{}})
+			}},
 		step{name: "email/send", uses: []string{db, ses}, ok: 202, prepare: withReactivation,
 			call: func(r *rig, f *flow) *apptest.Response {
 				return r.Call(r.email, apptest.Request{Method: "POST", Path: "/v1/reactivations/" + f.started.ReactivationID + "/email", Token: f.token})

@@ -35,6 +35,7 @@ var APIRoutes = []string{
 	"POST /v1/profile/duo-push/reactivation",
 	"GET /v1/reactivations/{id}",
 	"DELETE /v1/reactivations/{id}",
+	"POST /v1/reactivations/{id}/barcode",
 	"GET /v1/admins",
 	"GET /v1/admins/{admin_id}",
 	"POST /v1/admins/{admin_id}/duo-push/reactivation",

@@ -236,6 +236,9 @@ type Reactivation struct {
 	EmailCodeHash  string    `dynamodbav:"email_code_hash,omitempty" json:"-"`
 	EmailExpiresAt time.Time `dynamodbav:"email_expires_at,unixtime,omitempty" json:"-"`
 	EmailsSent     int       `dynamodbav:"emails_sent" json:"-"`
+	// BarcodesIssued counts the QR codes issued after the first (POST
+	// /v1/reactivations/{id}/barcode), at most MaxBarcodesPerReactivation.
+	BarcodesIssued int       `dynamodbav:"barcodes_issued,omitempty" json:"-"`
 	ActivatedAt    time.Time `dynamodbav:"activated_at,omitempty" json:"activated_at,omitzero"`
 	CredentialID   string    `dynamodbav:"credential_id,omitempty" json:"-"`
 }
@@ -393,6 +396,7 @@ const (
 	ActionReactivationCancel   = "reactivation.cancel"
 	ActionReactivationEmail    = "reactivation.email"
 	ActionReactivationActivate = "reactivation.activate"
+	ActionReactivationBarcode  = "reactivation.barcode"
 	ActionLockoutReset         = "admin.reset_lockout"
 	ActionNotification         = "notification.email"
 	ActionDeviceRegistration   = "device.registration"

@@ -113,6 +113,13 @@ var rows = []row{
 	{reactivationCode, "DELETE /v1/reactivations/{id}", func(m *matrix, c *domain.Admin) apptest.Request {
 		return apptest.Request{Method: "DELETE", Path: "/v1/reactivations/" + m.targetReactivation()}
 	}, [7]int{200, 404, 404, 404, 404, 404, 404}, 401},
+	// --- reactivation-code, a new QR code (issue 12) ---
+	{reactivationCode, reactivation.BarcodeRoute, func(m *matrix, c *domain.Admin) apptest.Request {
+		return apptest.Request{Method: "POST", Path: "/v1/reactivations/" + m.ownReactivation(c) + "/barcode", JSON: map[string]any{}}
+	}, [7]int{201, 201, 201, 201, 201, 201, 201}, 401},
+	{reactivationCode, reactivation.BarcodeRoute, func(m *matrix, c *domain.Admin) apptest.Request {
+		return apptest.Request{Method: "POST", Path: "/v1/reactivations/" + m.targetReactivation() + "/barcode", JSON: map[string]any{}}
+	}, [7]int{201, 404, 404, 404, 404, 404, 404}, 401},
 
 	// --- owner-reactivation (issue #6) ---
 	{ownerReactivation, "GET /v1/admins", func(m *matrix, c *domain.Admin) apptest.Request {
@@ -264,7 +271,7 @@ func TestMatrixCoversOwnerOnlyRoutes(t *testing.T) {
 			t.Errorf("owner-only route %s has no refused cell", route)
 		}
 	}
-	for _, route := range []string{"GET /v1/reactivations/{id}", "DELETE /v1/reactivations/{id}"} {
+	for _, route := range []string{"GET /v1/reactivations/{id}", "DELETE /v1/reactivations/{id}", reactivation.BarcodeRoute} {
 		if !refused[reactivationCode+" "+route] {
 			t.Errorf("%s has no refused cell for another admin's reactivation", route)
 		}

@@ -51,3 +51,14 @@ func BenchmarkResetLockout(b *testing.B) {
 func BenchmarkAdminLog(b *testing.B) {
 	newBench(b).Endpoint(b, 200, nil, "GET", apptest.Path("/v1/admin-log"), "limit=20&action="+domain.ActionReactivationStart)
 }
+
+// BenchmarkNewBarcode is an Owner's new QR code for another admin's
+// reactivation (a reactivation-code route, counted here for the Owner's
+// extra reads).
+func BenchmarkNewBarcode(b *testing.B) {
+	f := newFixture(b)
+	bb := f.Bench(reactivation.NewRouter, "owner@acme.example")
+	var id string
+	bb.Endpoint(b, 201, func() { bb.Fresh(time.Hour); id = f.ownerStart(bb.Token, "acme-admin").ReactivationID },
+		"POST", func() string { return "/v1/reactivations/" + id + "/barcode" }, "")
+}

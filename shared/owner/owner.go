@@ -98,6 +98,9 @@ type AdminSummary struct {
 	Role       domain.Role        `json:"role"`
 	Status     domain.AdminStatus `json:"status"`
 	PushStatus profile.PushStatus `json:"push_status"`
+	// PendingReactivationID is the admin's pending reactivation, null
+	// when none or expired (DESIGN.md §4.1).
+	PendingReactivationID *string `json:"pending_reactivation_id"`
 }
 
 // listAdmins answers one page of the account's admins ordered by email:
@@ -132,6 +135,11 @@ func (h *handlers) listAdmins(ctx context.Context, r *apigw.Request) (*apigw.Res
 		}
 		out = append(out, AdminSummary{AdminID: a.ID, Name: a.Name, Email: a.Email, Role: a.Role, Status: a.Status,
 			PushStatus: profile.StatusOf(&a, p, now)})
+		// Only a reactivation still pending as of now is named (an
+		// expired one is null, whatever the item says).
+		if row := &out[len(out)-1]; row.PushStatus == profile.PushPendingReactivation {
+			row.PendingReactivationID = &p.ID
+		}
 	}
 	resp := struct {
 		Admins []AdminSummary `json:"admins"`

@@ -84,7 +84,7 @@ func TestGetAdminShowsSecondaryAuth(t *testing.T) {
 	b, _ := json.Marshal(raw)
 	want := `{"account":{"account_id":"acme","kind":"standard","name":"Acme Corp"},"admin_id":"acme-admin","email":"admin@acme.example",` +
 		`"name":"Adam Admin","role":"administrator","secondary_auth":{"phone":{"phone":"+*******0101"},` +
-		`"push":{"device":{"activated_at":"2026-11-26T12:00:00Z","model":"iPhone 16","platform":"iOS"},"status":"active"},` +
+		`"push":{"device":{"activated_at":"2026-11-26T12:00:00Z","model":"iPhone 16","platform":"iOS"},"pending_reactivation":null,"status":"active"},` +
 		`"sms":{"phone":"+*******0101"}},"status":"active"}`
 	if string(b) != want {
 		t.Fatalf("admin view\n got %s\nwant %s", b, want)

@@ -18,6 +18,7 @@ import (
 type Store interface {
 	GetReactivation(ctx context.Context, id string) (*domain.Reactivation, error)
 	GetCredential(ctx context.Context, id string) (*domain.Credential, error)
+	GetAdmin(ctx context.Context, id string) (*domain.Admin, error)
 }
 
 // PushStatus is the Duo Push line of the Secondary Authentication section.
@@ -78,6 +79,49 @@ type Push struct {
 	Status PushStatus `json:"status"`
 	// Device is the active credential's device, when there is one.
 	Device *Device `json:"device,omitempty"`
+	// PendingReactivation is the admin's pending reactivation, null when
+	// there is none (DESIGN.md §4.1), so the admin sees one an Owner
+	// started and may cancel it.
+	PendingReactivation *Pending `json:"pending_reactivation"`
+}
+
+// StartedBy names who started a reactivation: the admin itself or an
+// Owner.
+type StartedBy struct {
+	AdminID string `json:"admin_id"`
+	Name    string `json:"name"`
+}
+
+// Pending is a pending reactivation as the Secondary Authentication
+// section shows it (DESIGN.md §4.1). It holds no code.
+type Pending struct {
+	ReactivationID string    `json:"reactivation_id"`
+	StartedBy      StartedBy `json:"started_by"`
+	CreatedAt      time.Time `json:"created_at"`
+	// ExpiresAt is when it stops being pending: the latest expiry of its
+	// codes (DESIGN.md §3).
+	ExpiresAt time.Time `json:"expires_at"`
+	// EmailExpiresAt is when the emailed link lapses, only once one was
+	// sent.
+	EmailExpiresAt time.Time `json:"email_expires_at,omitzero"`
+	EmailsSent     int       `json:"emails_sent"`
+	EmailsLeft     int       `json:"emails_left"`
+}
+
+// PendingOf shows r, started by starter (nil when that admin is gone).
+func PendingOf(r *domain.Reactivation, starter *domain.Admin) *Pending {
+	p := &Pending{
+		ReactivationID: r.ID, StartedBy: StartedBy{AdminID: r.InitiatedBy},
+		CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC(),
+		EmailsSent: r.EmailsSent, EmailsLeft: max(0, domain.MaxEmailsPerReactivation-r.EmailsSent),
+	}
+	if starter != nil {
+		p.StartedBy.Name = starter.Name
+	}
+	if r.EmailCodeHash != "" && !r.EmailExpiresAt.IsZero() {
+		p.EmailExpiresAt = r.EmailExpiresAt.UTC()
+	}
+	return p
 }
 
 // Phone is an SMS or phone callback line: the masked number on file, ""
@@ -106,9 +150,25 @@ type View struct {
 	SecondaryAuth SecondaryAuth      `json:"secondary_auth"`
 }
 
+// starterOf is the admin who started r, a itself or an Owner, or nil when
+// that admin is gone.
+func starterOf(ctx context.Context, st Store, a *domain.Admin, r *domain.Reactivation) (*domain.Admin, error) {
+	switch r.InitiatedBy {
+	case a.ID:
+		return a, nil
+	case "":
+		return nil, nil
+	}
+	o, err := st.GetAdmin(ctx, r.InitiatedBy)
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil, nil
+	}
+	return o, err
+}
+
 // Load builds the view of admin a of account acct. Round trips: one for
-// the pending reactivation, if any, and one for the active credential, if
-// any.
+// the pending reactivation, if any, one for the Owner who started it, if
+// it was not the admin itself, and one for the active credential, if any.
 func Load(ctx context.Context, st Store, a *domain.Admin, acct *domain.Account, now time.Time) (*View, error) {
 	var pending *domain.Reactivation
 	if a.PendingReactivationID != "" {
@@ -122,6 +182,15 @@ func Load(ctx context.Context, st Store, a *domain.Admin, acct *domain.Account, 
 		}
 	}
 	push := Push{Status: StatusOf(a, pending, now)}
+	// Only a reactivation StatusOf counts as pending is shown: an expired
+	// one is null, whatever the stored item says (TTL is only cleanup).
+	if push.Status == PushPendingReactivation {
+		starter, err := starterOf(ctx, st, a, pending)
+		if err != nil {
+			return nil, err
+		}
+		push.PendingReactivation = PendingOf(pending, starter)
+	}
 	if a.ActiveCredentialID != "" {
 		c, err := st.GetCredential(ctx, a.ActiveCredentialID)
 		switch {

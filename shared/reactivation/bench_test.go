@@ -44,3 +44,9 @@ func BenchmarkCancelReactivation(b *testing.B) {
 	var id string
 	bb.Endpoint(b, 200, func() { id = pending(bb) }, "DELETE", func() string { return "/v1/reactivations/" + id }, "")
 }
+
+func BenchmarkNewBarcode(b *testing.B) {
+	bb := newBench(b)
+	var id string
+	bb.Endpoint(b, 201, func() { id = pending(bb) }, "POST", func() string { return "/v1/reactivations/" + id + "/barcode" }, "")
+}

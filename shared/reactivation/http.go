@@ -12,8 +12,8 @@ import (
 )
 
 // NewRouter is the router of ReactivationCodeFunction (DESIGN.md §4,
-// reactivation-code rows): Edit Profile, Reactivate Duo Push, and reading
-// or cancelling a reactivation.
+// reactivation-code rows, and §4.1): Edit Profile, Reactivate Duo Push,
+// and reading, cancelling or showing a new QR code of a reactivation.
 func NewRouter(d *app.Deps) *apigw.Router {
 	h := &handlers{svc: NewService(d), store: d.Store, clock: d.Clock}
 	return apigw.NewRouter(d.Log, d.Sessions, d.Config.PanelOrigin,
@@ -21,6 +21,7 @@ func NewRouter(d *app.Deps) *apigw.Router {
 		apigw.Route{Key: "POST /v1/profile/duo-push/reactivation", Auth: true, Handler: h.start},
 		apigw.Route{Key: "GET /v1/reactivations/{id}", Auth: true, Handler: h.get},
 		apigw.Route{Key: "DELETE /v1/reactivations/{id}", Auth: true, Handler: h.cancel},
+		apigw.Route{Key: BarcodeRoute, Auth: true, Handler: h.barcode},
 	)
 }
 
@@ -84,6 +85,25 @@ func (h *handlers) cancel(ctx context.Context, r *apigw.Request) (*apigw.Respons
 	return h.view(ctx, re)
 }
 
+// BarcodeRoute asks for a fresh QR code of a pending reactivation
+// (DESIGN.md §4.1).
+const BarcodeRoute = "POST /v1/reactivations/{id}/barcode"
+
+// barcode answers a new QR code in the shape of the start call. The body
+// is empty, {} or {valid_secs}, as for starting.
+func (h *handlers) barcode(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
+	var body StartBody
+	if err := r.DecodeJSON(&body); err != nil {
+		return nil, err
+	}
+	st, err := h.svc.NewBarcode(ctx, BarcodeRequest{Actor: r.Principal, ReactivationID: r.Param("id"), ValidSecs: body.ValidSecs,
+		IP: r.IP(), UserAgent: r.UserAgent()})
+	if err != nil {
+		return nil, err
+	}
+	return apigw.Created(st.View()), nil
+}
+
 func (h *handlers) view(ctx context.Context, re *domain.Reactivation) (*apigw.Response, error) {
 	cred, err := h.svc.Device(ctx, re)
 	if err != nil {
@@ -103,12 +123,15 @@ type StartedView struct {
 	ExpiresAt      time.Time                 `json:"expires_at"`
 }
 
-// View is the answer to a reactivation POST.
+// View is the answer to a reactivation POST. expires_at is when the QR
+// code shown lapses: for a new reactivation that is also its own expiry;
+// for a new QR code (POST .../barcode) the reactivation may live longer,
+// through its emailed link.
 func (st *Started) View() StartedView {
 	return StartedView{
 		ReactivationID: st.Reactivation.ID, Status: st.Reactivation.Status, Barcode: st.Barcode,
 		BarcodePNG: base64.StdEncoding.EncodeToString(st.PNG), ActivationURL: st.ActivationURL,
-		ExpiresAt: st.Reactivation.ExpiresAt.UTC(),
+		ExpiresAt: st.Reactivation.QRExpiresAt.UTC(),
 	}
 }
 

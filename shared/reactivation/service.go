@@ -25,6 +25,8 @@ type Store interface {
 	GetCredential(ctx context.Context, id string) (*domain.Credential, error)
 	CreateReactivation(ctx context.Context, n dynamo.NewReactivation) error
 	CancelReactivation(ctx context.Context, r *domain.Reactivation, ev domain.AuditEvent) error
+	GetAdmin(ctx context.Context, id string) (*domain.Admin, error)
+	ReplaceQRCode(ctx context.Context, n dynamo.NewQRCode) error
 }
 
 // Limit caps new reactivations per target admin: a stolen session cannot
@@ -238,27 +240,34 @@ func qrValidity(validSecs *int, p domain.Policy) (time.Duration, error) {
 // account it belongs to (the account the Owner's session acts in). Anyone
 // else gets 40401, as if it did not exist, so ids cannot be probed.
 func (s *Service) Get(ctx context.Context, actor *domain.Principal, id string) (*domain.Reactivation, error) {
+	r, _, err := s.visible(ctx, actor, id)
+	return r, err
+}
+
+// visible is Get, also returning the account an Owner's session acts in
+// (the reactivation's) when it had to be read; nil for the target.
+func (s *Service) visible(ctx context.Context, actor *domain.Principal, id string) (*domain.Reactivation, *domain.Account, error) {
 	if id == "" || len(id) > 64 {
-		return nil, domain.NewError(domain.CodeNotFound)
+		return nil, nil, domain.NewError(domain.CodeNotFound)
 	}
 	r, err := s.Store.GetReactivation(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if r.AdminID == actor.Admin.ID {
-		return r, nil
+		return r, nil, nil
 	}
 	if actor.Admin.Role != domain.RoleOwner {
-		return nil, domain.NewError(domain.CodeNotFound)
+		return nil, nil, domain.NewError(domain.CodeNotFound)
 	}
 	acct, err := s.ActingAccount(ctx, actor)
 	if errors.Is(err, domain.ErrForbidden) || (err == nil && acct.ID != r.AccountID) {
-		return nil, domain.NewError(domain.CodeNotFound)
+		return nil, nil, domain.NewError(domain.CodeNotFound)
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return r, nil
+	return r, acct, nil
 }
 
 // Cancel cancels a pending reactivation visible to actor (see Get): its
