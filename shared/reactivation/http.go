@@ -21,7 +21,7 @@ func NewRouter(d *app.Deps) *apigw.Router {
 		apigw.Route{Key: "POST /v1/profile/duo-push/reactivation", Auth: true, Handler: h.start},
 		apigw.Route{Key: "GET /v1/reactivations/{id}", Auth: true, Handler: h.get},
 		apigw.Route{Key: "DELETE /v1/reactivations/{id}", Auth: true, Handler: h.cancel},
-	)
+	).WithIdempotency(d.Idempotency)
 }
 
 // ProfileStore is what GET /v1/profile reads.
