@@ -447,3 +447,141 @@ func TestCORSAllowsIdempotencyHeaders(t *testing.T) {
 		t.Fatalf("CORS headers %v", resp.Headers)
 	}
 }
+
+// scripted is a router of one Bearer POST route whose handler answers from
+// a script, on the real store; runs counts the handler's runs.
+type scripted struct {
+	env    *apptest.Env
+	router *apigw.Router
+	token  string
+	mu     sync.Mutex
+	runs   int
+	script []func() (*apigw.Response, error)
+}
+
+func newScripted(t *testing.T, script ...func() (*apigw.Response, error)) *scripted {
+	env := apptest.New(t)
+	s := &scripted{env: env, token: env.SessionFor(adminEmail), script: script}
+	handler := func(context.Context, *apigw.Request) (*apigw.Response, error) {
+		s.mu.Lock()
+		i := s.runs
+		s.runs++
+		s.mu.Unlock()
+		return s.script[min(i, len(s.script)-1)]()
+	}
+	s.router = apigw.NewRouter(env.Deps.Log, env.Deps.Sessions, "",
+		apigw.Route{Key: "POST /v1/thing", Auth: true, Handler: handler},
+		apigw.Route{Key: "GET /v1/thing", Auth: true, Handler: handler},
+		// A route without a session, scoped like POST /v1/login to what
+		// the route names (here one fixed caller).
+		apigw.Route{Key: "POST /v1/open", Handler: handler, Scope: func(*apigw.Request) (string, error) { return "caller", nil }},
+	).WithIdempotency(env.Deps.Idempotency)
+	return s
+}
+
+func (s *scripted) call(method, key string, body any) *apptest.Response {
+	s.env.T.Helper()
+	return s.env.Call(s.router, apptest.Request{Method: method, Path: "/v1/thing", Token: s.token, JSON: body, Headers: withKey(key, nil)})
+}
+
+func (s *scripted) ran() int { s.mu.Lock(); defer s.mu.Unlock(); return s.runs }
+
+func created() (*apigw.Response, error) { return apigw.Created(map[string]string{"id": "one"}), nil }
+
+// Answers that ask for a retry (503, 500, 429) are not stored: the claim
+// is deleted and the next request with the key runs the handler again.
+func TestAnswersAskingForRetryAreNotStored(t *testing.T) {
+	s := newScripted(t,
+		func() (*apigw.Response, error) { return nil, domain.Unavailable("sms") },
+		func() (*apigw.Response, error) { return nil, domain.RateLimited(0) },
+		func() (*apigw.Response, error) { return nil, context.DeadlineExceeded }, // 500
+		created)
+	for i, want := range []int{503, 429, 500, 201} {
+		resp := s.call("POST", "retry-key", map[string]any{})
+		if resp.Status != want || resp.Headers[apigw.IdempotentReplayedHeader] != "" || s.ran() != i+1 {
+			t.Fatalf("call %d: %d %v %s after %d runs", i, resp.Status, resp.Headers, resp.Body, s.ran())
+		}
+		if want == 503 && idempotencyItem(s.env, "session\x00"+secret.Hash(s.token), "retry-key") != nil {
+			t.Fatal("the 503 left a record")
+		}
+	}
+	if resp := s.call("POST", "retry-key", map[string]any{}); resp.Status != 201 || resp.Headers[apigw.IdempotentReplayedHeader] != "true" || s.ran() != 4 {
+		t.Fatalf("the stored 201 was not replayed: %d %v, %d runs", resp.Status, resp.Headers, s.ran())
+	}
+}
+
+// A refusal the handler decided is the final answer: stored and replayed.
+func TestRefusalsAreStored(t *testing.T) {
+	s := newScripted(t, func() (*apigw.Response, error) { return nil, domain.NewError(domain.CodeForbidden) }, created)
+	first := s.call("POST", "refused", map[string]any{})
+	apptest.ExpectFail(t, first, 403, int(domain.CodeForbidden))
+	sameAnswer(t, first, s.call("POST", "refused", map[string]any{}))
+	if s.ran() != 1 {
+		t.Fatalf("%d runs", s.ran())
+	}
+}
+
+// A function that dies mid-request leaves its claim running: repeats get
+// 40902 for the lease, then one takes the claim over and runs.
+func TestCrashedClaimIsTakenOverAfterLease(t *testing.T) {
+	s := newScripted(t, func() (*apigw.Response, error) { panic("the function died") }, created)
+	if resp := s.call("POST", "crash", map[string]any{}); resp.Status != 500 {
+		t.Fatalf("%d %s", resp.Status, resp.Body)
+	}
+	s.env.Clock.Advance(apigw.IdempotencyLease - 1e9)
+	apptest.ExpectFail(t, s.call("POST", "crash", map[string]any{}), 409, int(domain.CodeIdempotencyInProgress))
+	// Another request under the key never takes the claim over.
+	s.env.Clock.Advance(2e9)
+	apptest.ExpectFail(t, s.call("POST", "crash", map[string]any{"other": 1}), 422, int(domain.CodeIdempotencyMismatch))
+	if s.ran() != 1 {
+		t.Fatalf("%d runs during the lease", s.ran())
+	}
+	first := s.call("POST", "crash", map[string]any{})
+	if first.Status != 201 || s.ran() != 2 {
+		t.Fatalf("not taken over: %d %s, %d runs", first.Status, first.Body, s.ran())
+	}
+	sameAnswer(t, first, s.call("POST", "crash", map[string]any{}))
+}
+
+// Every read checks expiry: after IdempotencyTTL the key is free again,
+// whatever DynamoDB's TTL has deleted.
+func TestRecordsExpireAfterTTL(t *testing.T) {
+	s := newScripted(t, created)
+	call := func(body any) *apptest.Response {
+		return s.env.Call(s.router, apptest.Request{Method: "POST", Path: "/v1/open", JSON: body, Headers: withKey("day", nil)})
+	}
+	call(map[string]any{})
+	s.env.Clock.Advance(apigw.IdempotencyTTL - 1e9)
+	if resp := call(map[string]any{"other": true}); resp.Status != 422 {
+		t.Fatalf("before expiry: %d %s", resp.Status, resp.Body)
+	}
+	s.env.Clock.Advance(2e9)
+	if resp := call(map[string]any{"other": true}); resp.Status != 201 || resp.Headers[apigw.IdempotentReplayedHeader] != "" || s.ran() != 2 {
+		t.Fatalf("after expiry: %d %v, %d runs", resp.Status, resp.Headers, s.ran())
+	}
+}
+
+// GET is safe: the header changes nothing; without the header a POST runs
+// every time as before.
+func TestOnlyKeyedWritesAreIdempotent(t *testing.T) {
+	s := newScripted(t, created)
+	s.call("GET", "get-key", nil)
+	s.call("GET", "get-key", nil)
+	for range 2 {
+		s.env.Call(s.router, apptest.Request{Method: "POST", Path: "/v1/thing", Token: s.token, JSON: map[string]any{}})
+	}
+	if s.ran() != 4 {
+		t.Fatalf("%d runs, want 4", s.ran())
+	}
+}
+
+func TestIdempotentRouteNeedsAScope(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Fatal("a POST without Auth or Scope was accepted")
+		}
+	}()
+	apigw.NewRouter(nil, nil, "", apigw.Route{Key: "POST /v1/open", Handler: func(context.Context, *apigw.Request) (*apigw.Response, error) {
+		return created()
+	}}).WithIdempotency(apigw.Idempotency{})
+}
