@@ -39,11 +39,13 @@ import (
 //
 // What is stored: every answer the handler reached, 2xx and 4xx refusals
 // alike, except those that tell the client to retry: 5xx (503 50301 when
-// a dependency failed, 500 50001) and 429 42901 (rate limited, with
-// Retry-After). Replaying those for a day would turn "try again in 5 s"
-// into "never"; they change nothing (DESIGN.md §4.1, "dependencies
-// down", and the limits refuse before acting), so the claim is deleted
-// and a retry with the same key runs afresh. A function that dies
+// a dependency failed, 500 50001), 429 42901 (rate limited, with
+// Retry-After) and 401 40103 (re-authenticate, then retry: the panel's
+// step-up keeps the session, so the retry is in the same scope).
+// Replaying those for a day would turn "try again" into "never"; they
+// change nothing (DESIGN.md §4.1, "dependencies down"; the limits and the
+// recent-authentication check refuse before acting), so the claim is
+// deleted and a retry with the same key runs afresh. A function that dies
 // mid-request leaves its claim running; after the lease a retry of the
 // same request takes it over.
 //
@@ -217,11 +219,15 @@ func (rt *Router) idempotencyScope(req *Request, route Route) (string, error) {
 func (rt *Router) runClaimed(ctx context.Context, log *slog.Logger, req *Request, route Route, keys IdempotencyKeys, claimID string) *Response {
 	out, err := route.Handler(ctx, req)
 	resp := rt.render(log, out, err)
+	var code domain.Code
+	if de, ok := domain.AsError(err); ok {
+		code = de.Code
+	}
 	// The handler may have used up the request's deadline: finishing the
 	// record is compensating work with its own budget.
 	dctx, cancel := domain.Detached(ctx)
 	defer cancel()
-	if !Storable(resp.Status) {
+	if !Storable(resp.Status, code) {
 		if err := rt.idem.Store.ReleaseIdempotency(dctx, keys.KeyHash, claimID); err != nil {
 			// The claim stays running until its lease ends; then a retry runs.
 			log.Error("idempotency claim not released", "error", err.Error())
@@ -239,10 +245,11 @@ func (rt *Router) runClaimed(ctx context.Context, log *slog.Logger, req *Request
 	return resp
 }
 
-// Storable reports whether an answer of this status is stored for
-// replay: all but 5xx and 429, which ask the client to retry.
-func Storable(status int) bool {
-	return status < http.StatusInternalServerError && status != http.StatusTooManyRequests
+// Storable reports whether an answer (its status, and its code when it
+// failed) is stored for replay: all but those that ask the client to
+// retry (5xx, 429, 40103).
+func Storable(status int, code domain.Code) bool {
+	return status < http.StatusInternalServerError && status != http.StatusTooManyRequests && code != domain.CodeRecentAuthNeeded
 }
 
 // replay answers with a stored answer.

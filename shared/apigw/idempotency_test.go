@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"push-reactivation/infra/faultproxy"
 	"push-reactivation/infra/smsvoicelocal"
 	"push-reactivation/shared/apigw"
 	"push-reactivation/shared/apptest"
@@ -488,15 +489,16 @@ func (s *scripted) ran() int { s.mu.Lock(); defer s.mu.Unlock(); return s.runs }
 
 func created() (*apigw.Response, error) { return apigw.Created(map[string]string{"id": "one"}), nil }
 
-// Answers that ask for a retry (503, 500, 429) are not stored: the claim
+// Answers that ask for a retry (503, 500, 429, 40103) are not stored: the claim
 // is deleted and the next request with the key runs the handler again.
 func TestAnswersAskingForRetryAreNotStored(t *testing.T) {
 	s := newScripted(t,
 		func() (*apigw.Response, error) { return nil, domain.Unavailable("sms") },
 		func() (*apigw.Response, error) { return nil, domain.RateLimited(0) },
 		func() (*apigw.Response, error) { return nil, context.DeadlineExceeded }, // 500
+		func() (*apigw.Response, error) { return nil, domain.NewError(domain.CodeRecentAuthNeeded) },
 		created)
-	for i, want := range []int{503, 429, 500, 201} {
+	for i, want := range []int{503, 429, 500, 401, 201} {
 		resp := s.call("POST", "retry-key", map[string]any{})
 		if resp.Status != want || resp.Headers[apigw.IdempotentReplayedHeader] != "" || s.ran() != i+1 {
 			t.Fatalf("call %d: %d %v %s after %d runs", i, resp.Status, resp.Headers, resp.Body, s.ran())
@@ -505,7 +507,7 @@ func TestAnswersAskingForRetryAreNotStored(t *testing.T) {
 			t.Fatal("the 503 left a record")
 		}
 	}
-	if resp := s.call("POST", "retry-key", map[string]any{}); resp.Status != 201 || resp.Headers[apigw.IdempotentReplayedHeader] != "true" || s.ran() != 4 {
+	if resp := s.call("POST", "retry-key", map[string]any{}); resp.Status != 201 || resp.Headers[apigw.IdempotentReplayedHeader] != "true" || s.ran() != 5 {
 		t.Fatalf("the stored 201 was not replayed: %d %v, %d runs", resp.Status, resp.Headers, s.ran())
 	}
 }
@@ -584,4 +586,51 @@ func TestIdempotentRouteNeedsAScope(t *testing.T) {
 	apigw.NewRouter(nil, nil, "", apigw.Route{Key: "POST /v1/open", Handler: func(context.Context, *apigw.Request) (*apigw.Response, error) {
 		return created()
 	}}).WithIdempotency(apigw.Idempotency{})
+}
+
+// A 503 from a real dependency is not stored: with the SMS/voice service
+// refusing, the factor call is 503 and leaves no record; once it is back,
+// the same key sends the one SMS, and a repeat replays that answer.
+func TestDependency503IsNotStored(t *testing.T) {
+	apptest.SetParallelEnv(t)
+	var sms *faultproxy.Proxy
+	env := apptest.NewParallel(t, apptest.Options{Through: func(service, endpoint string) string {
+		if service != apptest.ServiceSMSVoice {
+			return endpoint
+		}
+		p, err := faultproxy.New(endpoint, faultproxy.SMSVoice)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = p.Close() })
+		sms = p
+		return p.URL
+	}})
+	r := login.NewRouter(env.Deps)
+	tx := startLogin(env.Env, r)
+	headers := withKey("sms-when-down", map[string]string{login.LoginSecretHeader: tx.LoginSecret})
+	call := func() *apptest.Response {
+		return env.Call(r, apptest.Request{Method: "POST", Path: "/v1/login/" + tx.TxID + "/factor", JSON: map[string]string{"factor": "sms"}, Headers: headers})
+	}
+	if err := sms.Set(faultproxy.Refuse); err != nil {
+		t.Fatal(err)
+	}
+	down := call()
+	apptest.ExpectFail(t, down, 503, int(domain.CodeUnavailable))
+	scope := "route\x00POST /v1/login/{txid}/factor\x00" + tx.TxID + "\x00" + secret.Hash(tx.LoginSecret)
+	if idempotencyItem(env.Env, scope, "sms-when-down") != nil {
+		t.Fatal("the 503 was stored")
+	}
+	if err := sms.Set(faultproxy.Pass); err != nil {
+		t.Fatal(err)
+	}
+	first := call()
+	first.OK(t, nil)
+	if first.Headers[apigw.IdempotentReplayedHeader] != "" {
+		t.Fatal("the retry after a 503 was a replay")
+	}
+	sameAnswer(t, first, call())
+	if n := len(smsTo(env.Env, adminPhone)); n != 1 {
+		t.Fatalf("%d SMS sent, want 1", n)
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"push-reactivation/shared/app"
 	"push-reactivation/shared/config"
 	"push-reactivation/shared/ddblocal"
+	"push-reactivation/shared/secret"
 )
 
 // Services named in Options.Through.
@@ -100,9 +101,14 @@ func NewParallel(t testing.TB, opts Options) *ParallelEnv {
 		SESv2:    config.SESv2(at(through(ServiceSESv2, sesURL))),
 		SMSVoice: config.SMSVoice(at(through(ServiceSMSVoice, smsSrv.URL))),
 	}
+	codes, err := secret.NewCodeHasher([]byte(CodeHashKey))
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := config.Config{
 		TableName: ddblocal.DefaultTable, APIHost: APIHost, PanelOrigin: "http://127.0.0.1:3000",
 		SenderEmail: "no-reply@push-reactivation.example", OriginationIdentity: "+15555550000",
+		Codes: codes, // as New's CODE_HASH_KEY: without it a passcode send panics
 	}
 	return &ParallelEnv{Env: newEnv(t, cfg, clients, sms), DB: direct, Table: ddblocal.DefaultTable}
 }
