@@ -41,6 +41,10 @@ type Route struct {
 	// Auth requires a bearer session; the principal is on the Request.
 	Auth    bool
 	Handler HandlerFunc
+	// Scope, on a POST, PUT or DELETE without Auth, names whose
+	// Idempotency-Key records the request's are (idempotency.go); routes
+	// with Auth are scoped to their session.
+	Scope ScopeFunc
 }
 
 // Router dispatches events of one function to its routes.
@@ -50,6 +54,8 @@ type Router struct {
 	Auth        Authenticator
 	PanelOrigin string
 	Log         *slog.Logger
+	// idem, when set by WithIdempotency, honours Idempotency-Key.
+	idem *Idempotency
 }
 
 // NewRouter returns a router for the given routes.
@@ -258,6 +264,9 @@ func (rt *Router) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 		req.Principal = p
 		log = log.With("admin_id", p.Admin.ID)
 	}
+	if rt.idem != nil && mutating(req.Method) {
+		return rt.finish(req, rt.idempotent(ctx, log, req, route)), nil
+	}
 	out, err := route.Handler(ctx, req)
 	if err != nil {
 		return rt.failLogged(log, req, err), nil
@@ -364,13 +373,18 @@ func (rt *Router) failLogged(log *slog.Logger, req *Request, err error) events.A
 }
 
 func (rt *Router) fail(req *Request, err error) events.APIGatewayV2HTTPResponse {
+	return rt.finish(req, failResponse(err))
+}
+
+// failResponse is the FAIL envelope of err, rendered.
+func failResponse(err error) *Response {
 	status, env, retry := ErrorResponse(err)
 	b, _ := json.Marshal(env)
 	resp := &Response{Status: status, RawBody: string(b), raw: true, Headers: map[string]string{"Content-Type": "application/json"}}
 	if retry > 0 {
 		resp.Headers["Retry-After"] = strconv.Itoa(int((retry + time.Second - 1) / time.Second))
 	}
-	return rt.finish(req, resp)
+	return resp
 }
 
 // finish renders a response with the security and CORS headers every
@@ -415,8 +429,8 @@ func (rt *Router) cors(req *Request, h map[string]string) {
 	}
 	h["Access-Control-Allow-Origin"] = origin
 	h["Vary"] = "Origin"
-	h["Access-Control-Allow-Headers"] = "Authorization, Content-Type, X-Login-Secret"
+	h["Access-Control-Allow-Headers"] = "Authorization, Content-Type, X-Login-Secret, Idempotency-Key"
 	h["Access-Control-Allow-Methods"] = "GET, POST, PUT, DELETE, OPTIONS"
 	h["Access-Control-Max-Age"] = "600"
-	h["Access-Control-Expose-Headers"] = "Retry-After"
+	h["Access-Control-Expose-Headers"] = "Retry-After, Idempotent-Replayed"
 }

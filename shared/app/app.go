@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 
+	"push-reactivation/shared/apigw"
 	"push-reactivation/shared/config"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/dynamo"
@@ -22,6 +23,9 @@ type Deps struct {
 	Random   domain.Random
 	Store    *dynamo.Store
 	Sessions *session.Service
+	// Idempotency keeps the Idempotency-Key records of the panel routes
+	// (apigw.Router.WithIdempotency; DESIGN.md §4.1).
+	Idempotency apigw.Idempotency
 	// AWS holds the SDK clients; nil fields are built on first use by the
 	// function that needs them (see the Mailer and SMSVoice helpers of
 	// each function's package).
@@ -47,6 +51,7 @@ func New(cfg config.Config, log *slog.Logger, clock domain.Clock, random domain.
 	store := dynamo.New(clients.DynamoDB, cfg.TableName, clock)
 	return &Deps{
 		Config: cfg, Log: log, Clock: clock, Random: random, Store: store, AWS: clients,
-		Sessions: &session.Service{Store: store, Clock: clock},
+		Sessions:    &session.Service{Store: store, Clock: clock},
+		Idempotency: apigw.Idempotency{Store: store, Clock: clock, Random: random},
 	}
 }

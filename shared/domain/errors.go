@@ -34,6 +34,12 @@ const (
 // carries no verification code (DESIGN.md §5), with Duo's code and message.
 const CodeVerificationCodeNeeded Code = 40014
 
+// The codes of Idempotency-Key (DESIGN.md §4.1, idempotency).
+const (
+	CodeIdempotencyInProgress Code = 40902 // the first request with this key is still running
+	CodeIdempotencyMismatch   Code = 42201 // the key was used with another request
+)
+
 // HTTPStatus is the HTTP status that goes with the code.
 func (c Code) HTTPStatus() int { return int(c) / 100 }
 
@@ -115,6 +121,10 @@ func DefaultMessage(c Code) string {
 		return "Too many requests"
 	case CodeUnavailable:
 		return "Service temporarily unavailable"
+	case CodeIdempotencyInProgress:
+		return "A request with this Idempotency-Key is still in progress"
+	case CodeIdempotencyMismatch:
+		return "Idempotency-Key already used with another request"
 	default:
 		return "Internal error"
 	}

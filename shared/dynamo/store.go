@@ -63,6 +63,9 @@ const (
 	typeRate         = "rate"
 )
 
+// typeIdempotency is the item of one Idempotency-Key (idempotency.go).
+const typeIdempotency = "idempotency"
+
 // Attribute names shared by all items.
 const (
 	attrPK     = "PK"

@@ -16,7 +16,7 @@ func NewRouter(d *app.Deps) *apigw.Router { return NewService(d).Router(d) }
 // Router returns the router serving s with the sessions and CORS origin of d.
 func (s *Service) Router(d *app.Deps) *apigw.Router {
 	return apigw.NewRouter(d.Log, d.Sessions, d.Config.PanelOrigin,
-		apigw.Route{Key: Route, Auth: true, Handler: s.handle})
+		apigw.Route{Key: Route, Auth: true, Handler: s.handle}).WithIdempotency(d.Idempotency)
 }
 
 // body is the request body: empty or {}; anything else is 40002.

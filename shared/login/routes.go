@@ -13,14 +13,14 @@ import (
 func NewRouter(d *app.Deps) *apigw.Router {
 	h := handlers{svc: NewService(d)}
 	return apigw.NewRouter(d.Log, d.Sessions, d.Config.PanelOrigin,
-		apigw.Route{Key: "POST /v1/login", Handler: h.login},
-		apigw.Route{Key: "POST /v1/login/{txid}/factor", Handler: h.factor},
-		apigw.Route{Key: "POST /v1/login/{txid}/verify", Handler: h.verify},
+		apigw.Route{Key: "POST /v1/login", Handler: h.login, Scope: passwordStepScope},
+		apigw.Route{Key: "POST /v1/login/{txid}/factor", Handler: h.factor, Scope: loginScope},
+		apigw.Route{Key: "POST /v1/login/{txid}/verify", Handler: h.verify, Scope: loginScope},
 		apigw.Route{Key: "GET /v1/login/{txid}", Handler: h.status},
 		apigw.Route{Key: "GET /v1/session", Auth: true, Handler: h.session},
 		apigw.Route{Key: "PUT /v1/session/account", Auth: true, Handler: h.switchAccount},
 		apigw.Route{Key: "DELETE /v1/session", Auth: true, Handler: h.logout},
-	)
+	).WithIdempotency(d.Idempotency)
 }
 
 type handlers struct{ svc *Service }

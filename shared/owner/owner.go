@@ -45,7 +45,7 @@ func NewRouterWith(d *app.Deps, svc *reactivation.Service) *apigw.Router {
 		apigw.Route{Key: "POST /v1/admins/{admin_id}/duo-push/reactivation", Auth: true, Handler: h.startReactivation},
 		apigw.Route{Key: "POST /v1/admins/{admin_id}/reset-lockout", Auth: true, Handler: h.resetLockout},
 		apigw.Route{Key: "GET /v1/admin-log", Auth: true, Handler: h.adminLog},
-	)
+	).WithIdempotency(d.Idempotency)
 }
 
 type handlers struct {

@@ -22,7 +22,7 @@ func NewRouter(d *app.Deps) *apigw.Router {
 		apigw.Route{Key: "GET /v1/reactivations/{id}", Auth: true, Handler: h.get},
 		apigw.Route{Key: "DELETE /v1/reactivations/{id}", Auth: true, Handler: h.cancel},
 		apigw.Route{Key: BarcodeRoute, Auth: true, Handler: h.barcode},
-	)
+	).WithIdempotency(d.Idempotency)
 }
 
 // ProfileStore is what GET /v1/profile reads.
