@@ -208,6 +208,15 @@ func CheckContract(t testing.TB, ev events.APIGatewayV2HTTPRequest, resp events.
 	}
 }
 
+// ContractCheck is CheckContract for t, as a function, for the HTTP
+// test paths that turn requests into events themselves
+// (infra/phone/phonetest, infra/localstack).
+func ContractCheck(t testing.TB) func(events.APIGatewayV2HTTPRequest, events.APIGatewayV2HTTPResponse) {
+	return func(ev events.APIGatewayV2HTTPRequest, resp events.APIGatewayV2HTTPResponse) {
+		CheckContract(t, ev, resp)
+	}
+}
+
 // Event builds the payload 2.0 event of a request.
 func Event(req Request) events.APIGatewayV2HTTPRequest {
 	body := req.Body
