@@ -20,7 +20,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -193,38 +192,6 @@ func (v *Validator) CheckEvent(ev events.APIGatewayV2HTTPRequest, resp events.AP
 	method := ev.RequestContext.HTTP.Method
 	return v.Check(Exchange{Method: method, RawPath: path, RawQuery: ev.RawQueryString, Status: resp.StatusCode, Header: h, Body: body})
 }
-
-// Transport wraps next (nil: http.DefaultTransport) so that every answer
-// is checked; report gets each mismatch (a test's Errorf). Only answers
-// of the API are checked: a request under base's path prefix... all of
-// them, unless skip says the request is not the API's (the panel's
-// static files share the local stack's origin).
-func (v *Validator) Transport(next http.RoundTripper, skip func(*http.Request) bool, report func(error)) http.RoundTripper {
-	if next == nil {
-		next = http.DefaultTransport
-	}
-	return roundTripper(func(req *http.Request) (*http.Response, error) {
-		resp, err := next.RoundTrip(req)
-		if err != nil || (skip != nil && skip(req)) {
-			return resp, err
-		}
-		body, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		resp.Body = io.NopCloser(bytes.NewReader(body))
-		if cerr := v.Check(Exchange{Method: req.Method, RawPath: req.URL.EscapedPath(), RawQuery: req.URL.RawQuery,
-			Status: resp.StatusCode, Header: resp.Header, Body: body}); cerr != nil {
-			report(cerr)
-		}
-		return resp, nil
-	})
-}
-
-type roundTripper func(*http.Request) (*http.Response, error)
-
-func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func decodeJSON(b []byte) (any, error) {
 	var v any
