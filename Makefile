@@ -2,7 +2,7 @@
 #
 #   make run          the local stack with demo data (no Docker, no AWS account)
 #   make run RIE=1    the same, each function's bootstrap under aws-lambda-rie
-#   make test         every test: format, vet, staticcheck, go test -race
+#   make test         every test: format, vet, staticcheck, the OpenAPI lint, go test -race
 #   make build        every function's bootstrap for Lambda (arm64)
 #   sam build         uses the build-<LogicalId> targets below (BuildMethod: makefile)
 
@@ -29,10 +29,11 @@ ARTIFACTS_DIR ?= .aws-sam/build/$*
 # e.g. make run LOCAL_FLAGS='-log-level DEBUG'.
 LOCAL_FLAGS ?=
 SES_LOCAL   := infra/ses-local/node_modules/.bin/aws-ses-v2-local
+REDOCLY     := infra/openapi-lint/node_modules/.bin/redocly
 
-.PHONY: test lint vet build run local-bin clean
+.PHONY: test lint vet openapi-lint build run local-bin clean
 
-test: lint
+test: lint openapi-lint
 	$(GO) test -race -count=1 ./...
 
 lint: vet
@@ -60,6 +61,15 @@ print-dir-%:
 # (the local stack re-runs npm ci itself if the installed version drifts).
 $(SES_LOCAL):
 	npm ci --prefix infra/ses-local --no-audit --no-fund
+
+# The OpenAPI document (shared/openapi/openapi.yaml) through Redocly CLI,
+# pinned by infra/openapi-lint's lockfile and installed from it when
+# missing; the rules are in infra/openapi-lint/redocly.yaml.
+$(REDOCLY):
+	npm ci --prefix infra/openapi-lint --no-audit --no-fund
+
+openapi-lint: $(REDOCLY)
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(REDOCLY) lint --config infra/openapi-lint/redocly.yaml shared/openapi/openapi.yaml
 
 # npm ci and the Go build run side by side; then the binary runs in the
 # foreground (exec), so Ctrl-C reaches it directly and it stops every

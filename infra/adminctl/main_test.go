@@ -127,8 +127,10 @@ func TestProvisioning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := login.NewRouter(d).Handle(ctx, apptest.Event(apptest.Request{Method: "POST", Path: "/v1/login",
-		JSON: map[string]string{"email": "olivia@acme.example", "password": password}}))
+	ev := apptest.Event(apptest.Request{Method: "POST", Path: "/v1/login",
+		JSON: map[string]string{"email": "olivia@acme.example", "password": password}})
+	resp, err := login.NewRouter(d).Handle(ctx, ev)
+	apptest.CheckContract(t, ev, resp)
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("login: %d %s %v", resp.StatusCode, resp.Body, err)
 	}

@@ -43,6 +43,20 @@ func (in RouterInvoker) Invoke(ctx context.Context, ev events.APIGatewayV2HTTPRe
 	return in.Router.Handle(ctx, ev)
 }
 
+// checkedInvoker shows check every answer of in (Options.CheckAnswer).
+type checkedInvoker struct {
+	in    Invoker
+	check func(events.APIGatewayV2HTTPRequest, events.APIGatewayV2HTTPResponse)
+}
+
+func (c checkedInvoker) Invoke(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	resp, err := c.in.Invoke(ctx, ev)
+	if err == nil {
+		c.check(ev, resp)
+	}
+	return resp, err
+}
+
 // PayloadInvoker runs a function that takes and returns JSON payloads
 // (Lambda's Invoke API, as aws-lambda-rie serves it) and reads its answer
 // the way API Gateway does for payload format 2.0.

@@ -101,6 +101,10 @@ type Options struct {
 	// Timeouts of the gateway's HTTP and HTTPS servers; the zero value
 	// means APIGatewayTimeouts.
 	Timeouts ServerTimeouts
+	// CheckAnswer, when set, is shown every function's answer with its
+	// event: tests check them against the OpenAPI document
+	// (apptest.ContractCheck).
+	CheckAnswer func(events.APIGatewayV2HTTPRequest, events.APIGatewayV2HTTPResponse)
 }
 
 // Stack is a running local stack.
@@ -239,6 +243,11 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if o.CheckAnswer != nil {
+		for id, in := range s.invokers {
+			s.invokers[id] = checkedInvoker{in: in, check: o.CheckAnswer}
+		}
 	}
 
 	var static fs.FS

@@ -32,6 +32,7 @@ func freeOptions(t *testing.T) Options {
 		SESAddr: "127.0.0.1:0", SMSAddr: "127.0.0.1:0",
 		LogLevel: "WARN", Argon2: &apptest.CheapArgon2,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Output: io.Discard,
+		CheckAnswer: apptest.ContractCheck(t),
 	}
 }
 

@@ -62,7 +62,7 @@ type fixture struct {
 // the API would, in front of the real handlers and the embedded DynamoDB.
 func newFixture(t *testing.T) *fixture {
 	env := apptest.New(t)
-	srv := httptest.NewServer(phonetest.Gateway(device.NewService(env.Deps).Router(), login.NewRouter(env.Deps), owner.NewRouter(env.Deps)))
+	srv := httptest.NewServer(phonetest.CheckedGateway(apptest.ContractCheck(t), device.NewService(env.Deps).Router(), login.NewRouter(env.Deps), owner.NewRouter(env.Deps)))
 	t.Cleanup(srv.Close)
 	return &fixture{Env: env, server: srv, react: reactivation.NewService(env.Deps)}
 }
@@ -335,7 +335,7 @@ func TestReactivationThroughTheEmulator(t *testing.T) {
 func TestHTTPSWithCA(t *testing.T) {
 	env := apptest.New(t)
 	caFile, cert := localCA(t)
-	srv := httptest.NewUnstartedServer(phonetest.Gateway(device.NewService(env.Deps).Router()))
+	srv := httptest.NewUnstartedServer(phonetest.CheckedGateway(apptest.ContractCheck(t), device.NewService(env.Deps).Router()))
 	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
 	srv.StartTLS()
 	t.Cleanup(srv.Close)

@@ -49,6 +49,8 @@ var APIRoutes = []string{
 	"GET /push/v2/device/info",
 	"GET /activate/{code}",
 	"HEAD /activate/{code}",
+	// The OpenAPI document (FallbackLoginFunction, shared/openapi).
+	"GET /v1/openapi.json",
 }
 
 // RouteMisses is the $default route: it has no handler, the router

@@ -25,6 +25,7 @@ import (
 	"push-reactivation/shared/demo"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/login"
+	"push-reactivation/shared/openapi/openapicheck"
 	"push-reactivation/shared/secret"
 )
 
@@ -188,7 +189,34 @@ func (e *Env) Call(router *apigw.Router, req Request) *Response {
 	if err != nil {
 		e.T.Fatalf("handler returned an error: %v", err)
 	}
+	CheckContract(e.T, ev, resp)
 	return &Response{Status: resp.StatusCode, Headers: resp.Headers, Body: resp.Body}
+}
+
+// CheckContract fails t (Errorf: callers may be goroutines) when resp,
+// a function's answer to ev, departs from the OpenAPI document
+// (shared/openapi): every answer the helpers here receive goes through
+// it, so the document and the handlers cannot drift apart. Tests that
+// call a router's Handle themselves call it too.
+func CheckContract(t testing.TB, ev events.APIGatewayV2HTTPRequest, resp events.APIGatewayV2HTTPResponse) {
+	t.Helper()
+	v, err := openapicheck.Default()
+	if err != nil {
+		t.Errorf("OpenAPI document: %v", err)
+		return
+	}
+	if err := v.CheckEvent(ev, resp); err != nil {
+		t.Errorf("OpenAPI contract: %v", err)
+	}
+}
+
+// ContractCheck is CheckContract for t, as a function, for the HTTP
+// test paths that turn requests into events themselves
+// (infra/phone/phonetest, infra/localstack).
+func ContractCheck(t testing.TB) func(events.APIGatewayV2HTTPRequest, events.APIGatewayV2HTTPResponse) {
+	return func(ev events.APIGatewayV2HTTPRequest, resp events.APIGatewayV2HTTPResponse) {
+		CheckContract(t, ev, resp)
+	}
 }
 
 // Event builds the payload 2.0 event of a request.

@@ -38,6 +38,7 @@ func (e *Env) CheckSampleEvents(router *apigw.Router, dir string, placeholders *
 		}
 		seen[ev.RouteKey] = true
 		resp, err := router.Handle(e.Ctx, ev)
+		CheckContract(t, ev, resp)
 		if err != nil || resp.StatusCode >= 300 {
 			t.Errorf("%s: %d %s %v", filepath.Base(file), resp.StatusCode, resp.Body, err)
 		}

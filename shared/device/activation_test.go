@@ -218,6 +218,7 @@ func TestConcurrentRedeemsThroughTheEndpoint(t *testing.T) {
 				t.Error(err)
 				return
 			}
+			apptest.CheckContract(t, ev, resp)
 			statuses[i], bodies[i] = resp.StatusCode, resp.Body
 		})
 	}

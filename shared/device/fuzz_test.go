@@ -57,6 +57,7 @@ func FuzzDeviceRequest(f *testing.F) {
 		if err != nil {
 			t.Fatalf("handler error: %v", err)
 		}
+		apptest.CheckContract(t, ev, resp)
 		if resp.StatusCode >= 500 {
 			t.Fatalf("%s %q: %d %s", r.method, path, resp.StatusCode, resp.Body)
 		}

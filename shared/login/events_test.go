@@ -12,7 +12,9 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"push-reactivation/shared/apigw"
+	"push-reactivation/shared/apptest"
 	"push-reactivation/shared/domain"
+	"push-reactivation/shared/openapi"
 )
 
 // TestSampleEvents keeps events/fallback-login (for sam local invoke) in
@@ -48,6 +50,10 @@ func TestSampleEvents(t *testing.T) {
 			}
 			covered[ev.RouteKey] = true
 			resp, _ := f.r.Handle(f.env.Ctx, ev)
+			apptest.CheckContract(t, ev, resp)
+			if ev.RouteKey == openapi.RouteKey {
+				return // the document, outside the envelope
+			}
 			switch resp.StatusCode {
 			case http.StatusOK, http.StatusNotFound, http.StatusUnauthorized:
 			default:

@@ -6,6 +6,7 @@ import (
 	"push-reactivation/shared/apigw"
 	"push-reactivation/shared/app"
 	"push-reactivation/shared/domain"
+	"push-reactivation/shared/openapi"
 )
 
 // NewRouter is the router of FallbackLoginFunction: the fallback-login
@@ -13,6 +14,8 @@ import (
 func NewRouter(d *app.Deps) *apigw.Router {
 	h := handlers{svc: NewService(d)}
 	return apigw.NewRouter(d.Log, d.Sessions, d.Config.PanelOrigin,
+		// The contract as a document (DESIGN.md §4.1), for anyone.
+		openapi.Route(),
 		apigw.Route{Key: "POST /v1/login", Handler: h.login, Scope: passwordStepScope},
 		apigw.Route{Key: "POST /v1/login/{txid}/factor", Handler: h.factor, Scope: loginScope},
 		apigw.Route{Key: "POST /v1/login/{txid}/verify", Handler: h.verify, Scope: loginScope},

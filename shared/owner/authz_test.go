@@ -12,6 +12,7 @@ import (
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/email"
 	"push-reactivation/shared/login"
+	"push-reactivation/shared/openapi"
 	"push-reactivation/shared/owner"
 	"push-reactivation/shared/reactivation"
 	"push-reactivation/shared/sestest"
@@ -155,6 +156,9 @@ var rows = []row{
 	// --- fallback-login (issue #3) ---
 	// The login steps take no session: every role logs in the same way,
 	// and so does a caller without one (the last column).
+	{fallbackLogin, openapi.RouteKey, func(m *matrix, c *domain.Admin) apptest.Request {
+		return apptest.Request{Method: "GET", Path: "/v1/openapi.json"}
+	}, [7]int{200, 200, 200, 200, 200, 200, 200}, 200},
 	{fallbackLogin, "POST /v1/login", func(m *matrix, c *domain.Admin) apptest.Request {
 		return apptest.Request{Method: "POST", Path: "/v1/login", JSON: map[string]string{"email": c.Email, "password": demo.Password}}
 	}, [7]int{200, 200, 200, 200, 200, 200, 200}, 200},

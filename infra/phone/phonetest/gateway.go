@@ -22,7 +22,12 @@ import (
 // Gateway serves the routes of routers over HTTP. A request no router
 // serves gets the first router's route-miss answer (404, or 405 with
 // Allow, in the Duo FAIL envelope), as through the API's $default route.
-func Gateway(routers ...*apigw.Router) http.Handler {
+func Gateway(routers ...*apigw.Router) http.Handler { return CheckedGateway(nil, routers...) }
+
+// CheckedGateway is Gateway, with check (when not nil) shown every
+// answer with its event: tests check them against the OpenAPI document
+// (apptest.ContractCheck).
+func CheckedGateway(check func(events.APIGatewayV2HTTPRequest, events.APIGatewayV2HTTPResponse), routers ...*apigw.Router) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ev, err := Event(r)
 		if err != nil {
@@ -40,6 +45,9 @@ func Gateway(routers ...*apigw.Router) http.Handler {
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
+		}
+		if check != nil {
+			check(ev, resp)
 		}
 		for k, v := range resp.Headers {
 			w.Header().Set(k, v)

@@ -27,7 +27,7 @@ func TestCommand(t *testing.T) {
 	env := apptest.New(t)
 	// The command signs with the real clock; move the service's there.
 	env.Clock.Advance(time.Since(env.Clock.Now()))
-	srv := httptest.NewServer(phonetest.Gateway(device.NewService(env.Deps).Router()))
+	srv := httptest.NewServer(phonetest.CheckedGateway(apptest.ContractCheck(t), device.NewService(env.Deps).Router()))
 	t.Cleanup(srv.Close)
 
 	p, err := env.Deps.Sessions.Authenticate(env.Ctx, env.SessionFor("admin@acme.example"))
