@@ -464,4 +464,15 @@ func TestCompleteStepUpRefreshesOnlyTheBoundSession(t *testing.T) {
 		t.Fatalf("ended session came back: %v", err)
 	}
 	pending(txA)
+
+	// Nor is one past its absolute end (TTL may not have deleted it yet).
+	sessA.TokenHash, sessA.AbsoluteExpiresAt = secret.Hash("ends soon"), f.clock.Now().Add(time.Minute)
+	if err := f.store.PutSession(f.ctx, sessA); err != nil {
+		t.Fatal(err)
+	}
+	txA = stepUp(sessA.TokenHash)
+	f.clock.Add(time.Minute)
+	if err := complete(txA, sessA.TokenHash); !errors.Is(err, dynamo.ErrSessionGone) {
+		t.Fatalf("session at its absolute end: %v, want ErrSessionGone", err)
+	}
 }
