@@ -403,3 +403,52 @@ func TestStepUpWithVerifiedPush(t *testing.T) {
 		t.Fatalf("reactivation after step-up: %d %s", resp.Status, resp.Body)
 	}
 }
+
+// TestStepUpOnceUnderConcurrency sends a step-up's right passcode 20 times
+// at once: one answer carries the token, no session is added, and the
+// session is the one it was (same token, still working). Under load some
+// answers may be 429 (attempts in flight) or 503 (store timeouts); none
+// may be a second success.
+func TestStepUpOnceUnderConcurrency(t *testing.T) {
+	f := newFixture(t)
+	token := f.smsLogin(owner, ownerPhone)
+	f.env.Clock.Advance(stale)
+	st := f.stepUp(token)
+	f.factor(st.TxID, domain.FactorSMS)
+	code := f.passcode(ownerPhone, smsvoicelocal.KindSMS)
+	sessions := f.countSessions()
+	const n = 20
+	var wg sync.WaitGroup
+	resps := make([]*apptest.Response, n)
+	for i := range n {
+		wg.Go(func() { resps[i] = f.verify(st.TxID, code) })
+	}
+	wg.Wait()
+	ok := 0
+	for _, r := range resps {
+		switch r.Status {
+		case http.StatusOK:
+			ok++
+			var auth login.Authenticated
+			r.OK(t, &auth)
+			if auth.SessionToken != token {
+				t.Fatal("a concurrent step-up answered another token")
+			}
+		case http.StatusConflict, http.StatusUnauthorized, http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		default:
+			t.Errorf("unexpected answer %d %s", r.Status, r.Body)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d step-up verifies succeeded, want 1", ok)
+	}
+	if got := f.countSessions(); got != sessions {
+		t.Fatalf("%d sessions stored, want %d", got, sessions)
+	}
+	if info := f.sessionInfo(token); !info.AuthenticatedAt.Equal(f.env.Clock.Now()) {
+		t.Fatalf("session after the burst %+v", info)
+	}
+	if a := f.admin(owner); a.Status != domain.AdminActive || a.FailedAttempts != 0 {
+		t.Fatalf("admin after the burst: %s, %d failures", a.Status, a.FailedAttempts)
+	}
+}
