@@ -31,6 +31,7 @@ var APIRoutes = []string{
 	"GET /v1/session",
 	"PUT /v1/session/account",
 	"DELETE /v1/session",
+	"POST /v1/session/reauth",
 	"GET /v1/profile",
 	"POST /v1/profile/duo-push/reactivation",
 	"GET /v1/reactivations/{id}",

@@ -319,6 +319,20 @@ type LoginTx struct {
 	// fixed when the push starts: the phone is told this length and the
 	// answer is checked against it, whatever the policy says later.
 	VerificationCodeLength int `dynamodbav:"verification_code_length,omitempty" json:"-"`
+
+	// Pushes counts Duo Pushes started in this transaction.
+	Pushes int `dynamodbav:"pushes,omitempty" json:"-"`
+
+	// Step-up (DESIGN.md §4.1): a login started by POST /v1/session/reauth
+	// refreshes the session whose token hashes to SessionTokenHash instead
+	// of issuing a new one. SealedSessionToken is that session's token,
+	// encrypted under a key derived from the login_secret (which the table
+	// never holds), so the completing call can hand the same token back;
+	// it is removed when the login completes. SessionAbsoluteExpiresAt is
+	// the session's absolute end, which a step-up does not move.
+	SessionTokenHash         string    `dynamodbav:"session_token_hash,omitempty" json:"-"`
+	SealedSessionToken       string    `dynamodbav:"sealed_session_token,omitempty" json:"-"`
+	SessionAbsoluteExpiresAt time.Time `dynamodbav:"session_absolute_expires_at,unixtime,omitempty" json:"-"`
 }
 
 // Session is a logged-in panel session. The token is never stored: the
@@ -331,7 +345,8 @@ type Session struct {
 	Factor          Factor    `dynamodbav:"factor" json:"factor"`
 	AuthenticatedAt time.Time `dynamodbav:"authenticated_at" json:"authenticated_at"`
 	LastSeenAt      time.Time `dynamodbav:"last_seen_at" json:"-"`
-	// AbsoluteExpiresAt is AuthenticatedAt + SessionAbsoluteTimeout.
+	// AbsoluteExpiresAt is the first AuthenticatedAt + SessionAbsoluteTimeout:
+	// a step-up re-authentication moves AuthenticatedAt, never this.
 	AbsoluteExpiresAt time.Time `dynamodbav:"absolute_expires_at,unixtime" json:"-"`
 }
 
@@ -401,6 +416,11 @@ const (
 	ActionNotification         = "notification.email"
 	ActionDeviceRegistration   = "device.registration"
 )
+
+// ActionLoginReauth is a step-up re-authentication of a session (POST
+// /v1/session/reauth): its start and its success. Its factor and verify
+// steps in between are logged as those of any login.
+const ActionLoginReauth = "login.reauth"
 
 // Clock tells the time; tests pass a fake one.
 type Clock interface{ Now() time.Time }

@@ -16,3 +16,6 @@ func (tx *LoginTx) EffectiveStatus(now time.Time) LoginStatus {
 	}
 	return tx.Status
 }
+
+// StepUp reports whether the login re-authenticates an existing session.
+func (tx *LoginTx) StepUp() bool { return tx.SessionTokenHash != "" }

@@ -135,12 +135,14 @@ type LoginPasscode struct {
 // domain.RateLimited with Retry-After; a refused login item gives
 // ErrLoginChanged (the caller re-reads to tell expired from out of sends).
 // The failure count of the admin is not touched: a resend never resets it.
+// adminLeft is how many more sends the admin's log allowed right after
+// this one (it is read anyway, so the count costs nothing).
 // Two round trips (the send log is read first), more only when concurrent
 // sends of the same admin race.
-func (s *Store) IssueLoginPasscode(ctx context.Context, p LoginPasscode) error {
+func (s *Store) IssueLoginPasscode(ctx context.Context, p LoginPasscode) (adminLeft int, err error) {
 	auditItem, err := s.TxPutAudit(p.Audit)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	now := s.clock.Now()
 	login := s.txUpdate(loginKey(p.TxID),
@@ -151,19 +153,19 @@ func (s *Store) IssueLoginPasscode(ctx context.Context, p LoginPasscode) error {
 			":f": str(string(p.Factor)), ":h": str(p.Hash), ":e": unix(p.ExpiresAt), ":zero": num(0), ":one": num(1),
 			":pending": str(string(domain.LoginPending)), ":now": unix(now), ":max": num(int64(p.MaxSends)),
 		})
-	_, err = s.txHit(ctx, p.Limit, p.AdminID, sendTag(p.TxID, p.Hash), func(rate types.TransactWriteItem) ([]types.TransactWriteItem, int) {
+	hit, err := s.txHit(ctx, p.Limit, p.AdminID, sendTag(p.TxID, p.Hash), func(rate types.TransactWriteItem) ([]types.TransactWriteItem, int) {
 		return []types.TransactWriteItem{login, rate, auditItem}, 1
 	})
 	if errors.Is(err, domain.ErrRateLimited) {
-		return err
+		return 0, err
 	}
 	if cancelReasons(err) != nil {
-		return ErrLoginChanged
+		return 0, ErrLoginChanged
 	}
 	if err != nil {
-		return fmt.Errorf("dynamo: issue passcode: %w", err)
+		return 0, fmt.Errorf("dynamo: issue passcode: %w", err)
 	}
-	return nil
+	return hit.Left, nil
 }
 
 // sendTag names the admin-log hit of one passcode send, from what the
@@ -273,7 +275,16 @@ type LoginCompletion struct {
 	// HOTP, for a Duo Mobile passcode, advances the credential's counter.
 	HOTP  *HOTPAdvance
 	Audit domain.AuditEvent
+
+	// StepUp: Session is not new but the existing session the login is
+	// bound to (Session.TokenHash, the login's session_token_hash), whose
+	// authenticated_at, last_seen_at and factor become Session's.
+	StepUp bool
 }
+
+// ErrSessionGone is returned by CompleteLogin for a step-up whose session
+// no longer exists (logged out, expired) or is not the login's admin's.
+var ErrSessionGone = errors.New("dynamo: step-up session gone")
 
 // CompleteLogin issues the session of a login whose second factor passed,
 // in one transaction, so a login yields at most one session even under
@@ -286,12 +297,20 @@ type LoginCompletion struct {
 //     admin's, counter still From → To, so a passcode is used once;
 //  5. the audit event.
 //
-// Errors: ErrLoginChanged (item 1), domain.ErrLocked (item 3: locked or
-// disabled meanwhile), ErrHOTPCounterMoved (item 4). One round trip.
+// A step-up (c.StepUp) writes no new session: item 2 refreshes the bound
+// one (stepUpSession) and item 1 also requires the login to be bound to
+// it and clears the sealed token, so a step-up yields at most one refresh.
+//
+// Errors: ErrLoginChanged (item 1), ErrSessionGone (item 2 of a step-up),
+// domain.ErrLocked (item 3: locked or disabled meanwhile),
+// ErrHOTPCounterMoved (item 4). One round trip.
 func (s *Store) CompleteLogin(ctx context.Context, c LoginCompletion) error {
 	now := s.clock.Now()
-	sessItem, err := s.TxPutSession(c.Session)
-	if err != nil {
+	var sessItem types.TransactWriteItem
+	var err error
+	if c.StepUp {
+		sessItem = s.stepUpSession(c.Session, now)
+	} else if sessItem, err = s.TxPutSession(c.Session); err != nil {
 		return err
 	}
 	auditItem, err := s.TxPutAudit(c.Audit)
@@ -315,8 +334,16 @@ func (s *Store) CompleteLogin(ctx context.Context, c LoginCompletion) error {
 	// phone's list stays short (readers check the status anyway).
 	gpk, gsk := loginGSI1(c.TxID)
 	values[":gpk"], values[":gsk"] = str(gpk), str(gsk)
+	update := "SET #s = :done, #f = :f, GSI1PK = :gpk, GSI1SK = :gsk"
+	if c.StepUp {
+		// The sealed token is cleared by SET to "" rather than REMOVE:
+		// minidyn ignores REMOVE (docs/table.md, minidyn gaps).
+		cond += " AND session_token_hash = :sth"
+		values[":sth"], values[":nosealed"] = str(c.Session.TokenHash), str("")
+		update += ", sealed_session_token = :nosealed"
+	}
 	items := []types.TransactWriteItem{
-		s.txUpdate(loginKey(c.TxID), "SET #s = :done, #f = :f, GSI1PK = :gpk, GSI1SK = :gsk", cond,
+		s.txUpdate(loginKey(c.TxID), update, cond,
 			map[string]string{"#s": "status", "#f": "factor"}, values),
 		sessItem,
 		s.txUpdate(key(adminPK(c.Session.AdminID), skAdmin), "SET failed_attempts = :zero, attempts_reserved = :zero", "#s = :active", statusName,
@@ -334,6 +361,8 @@ func (s *Store) CompleteLogin(ctx context.Context, c LoginCompletion) error {
 	if reasons := cancelReasons(err); reasons != nil {
 		failed := func(i int) bool { return i < len(reasons) && reasons[i] == "ConditionalCheckFailed" }
 		switch {
+		case c.StepUp && failed(1):
+			return ErrSessionGone
 		case failed(2):
 			return domain.NewError(domain.CodeLocked)
 		case c.HOTP != nil && failed(3):
@@ -345,6 +374,23 @@ func (s *Store) CompleteLogin(ctx context.Context, c LoginCompletion) error {
 		return fmt.Errorf("dynamo: complete login: %w", err)
 	}
 	return nil
+}
+
+// stepUpSession is the transaction item of a step-up's session: the
+// session sess.TokenHash gets sess's authenticated_at, last_seen_at and
+// factor, on condition that it still exists, is sess.AdminID's and has not
+// reached its absolute end (an idle one cannot reach here: the step-up's
+// login ends before its session's idle expiry). Its acting account, home
+// account and absolute expiry stay as they are.
+func (s *Store) stepUpSession(sess domain.Session, now time.Time) types.TransactWriteItem {
+	return s.txUpdate(key(sessionPK(sess.TokenHash), skSession),
+		"SET authenticated_at = :at, last_seen_at = :seen, #f = :f",
+		"attribute_exists(PK) AND admin_id = :admin AND absolute_expires_at > :now",
+		map[string]string{"#f": "factor"},
+		map[string]types.AttributeValue{
+			":at": str(sess.AuthenticatedAt.UTC().Format(time.RFC3339Nano)), ":seen": str(sess.LastSeenAt.UTC().Format(time.RFC3339Nano)),
+			":f": str(string(sess.Factor)), ":admin": str(sess.AdminID), ":now": unix(now),
+		})
 }
 
 // SwitchActingAccount sets the account a session acts in and writes the

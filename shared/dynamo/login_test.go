@@ -38,11 +38,12 @@ func (f *fixture) loginAudit(admin domain.Admin, action string) domain.AuditEven
 }
 
 func (f *fixture) issueLoginPasscode(admin domain.Admin, tx domain.LoginTx, passcode string) error {
-	return f.store.IssueLoginPasscode(f.ctx, dynamo.LoginPasscode{
+	_, err := f.store.IssueLoginPasscode(f.ctx, dynamo.LoginPasscode{
 		TxID: tx.ID, AdminID: admin.ID, Factor: domain.FactorSMS, Hash: secret.Hash(passcode),
 		ExpiresAt: f.clock.Now().Add(domain.PasscodeValidity), MaxSends: domain.MaxSendsPerLogin,
 		Limit: loginSendLimit, Audit: f.loginAudit(admin, domain.ActionLoginFactor),
 	})
+	return err
 }
 
 func TestLoginPasscodeSendsAndTries(t *testing.T) {
@@ -359,5 +360,119 @@ func TestGetLoginAdmin(t *testing.T) {
 	}
 	if _, _, err := f.store.GetLoginAdmin(f.ctx, "nobody", "acme"); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("unknown admin: %v", err)
+	}
+}
+
+// TestCompleteStepUpRefreshesOnlyTheBoundSession: a step-up completion
+// refreshes the session its login is bound to, in the login's transaction,
+// and only when that session still exists and is the login's admin's; it
+// never writes a session of its own.
+func TestCompleteStepUpRefreshesOnlyTheBoundSession(t *testing.T) {
+	f := newFixture(t)
+	a := f.seedAdmin(t, "a1", "a1@example.com")
+	b := f.seedAdmin(t, "b1", "b1@example.com")
+	start := f.clock.Now()
+	newSession := func(admin domain.Admin) domain.Session {
+		tok, _ := secret.Token(nil, 32)
+		s := domain.Session{TokenHash: secret.Hash(tok), AdminID: admin.ID, HomeAccountID: admin.AccountID, ActingAccountID: "acme-child",
+			Factor: domain.FactorSMS, AuthenticatedAt: start, LastSeenAt: start, AbsoluteExpiresAt: start.Add(domain.SessionAbsoluteTimeout)}
+		if err := f.store.PutSession(f.ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	sessA, sessB := newSession(a), newSession(b)
+	f.clock.Add(20 * time.Minute)
+	stepUp := func(boundTo string) domain.LoginTx {
+		id, _ := secret.ID(nil)
+		now := f.clock.Now()
+		tx := domain.LoginTx{ID: id, AdminID: a.ID, AccountID: a.AccountID, Status: domain.LoginPending, CreatedAt: now,
+			ExpiresAt: now.Add(domain.LoginTransactionValidity), SessionTokenHash: boundTo, SealedSessionToken: "sealed",
+			SessionAbsoluteExpiresAt: sessA.AbsoluteExpiresAt}
+		if err := f.store.CreateLogin(f.ctx, tx, f.loginAudit(a, domain.ActionLoginReauth)); err != nil {
+			t.Fatal(err)
+		}
+		return tx
+	}
+	complete := func(tx domain.LoginTx, sessionHash string) error {
+		now := f.clock.Now()
+		return f.store.CompleteLogin(f.ctx, dynamo.LoginCompletion{
+			TxID: tx.ID, From: domain.LoginPending, Factor: domain.FactorPasscode, StepUp: true,
+			Session: domain.Session{TokenHash: sessionHash, AdminID: a.ID, Factor: domain.FactorPasscode, AuthenticatedAt: now, LastSeenAt: now},
+			Audit:   f.loginAudit(a, domain.ActionLoginReauth),
+		})
+	}
+	unchanged := func(s domain.Session) {
+		t.Helper()
+		got, err := f.store.GetSession(f.ctx, s.TokenHash)
+		if err != nil || !got.AuthenticatedAt.Equal(start) || got.Factor != domain.FactorSMS {
+			t.Fatalf("session of %s changed: %+v, %v", s.AdminID, got, err)
+		}
+	}
+	pending := func(tx domain.LoginTx) {
+		t.Helper()
+		if got, _ := f.store.GetLogin(f.ctx, tx.ID); got.Status != domain.LoginPending || got.SealedSessionToken == "" {
+			t.Fatalf("a refused step-up changed its login: %+v", got)
+		}
+	}
+
+	// A's step-up, bound to A's session, cannot be completed into B's.
+	txA := stepUp(sessA.TokenHash)
+	if err := complete(txA, sessB.TokenHash); err == nil {
+		t.Fatal("A's step-up refreshed B's session")
+	}
+	unchanged(sessB)
+	pending(txA)
+	// Nor can a step-up of A bound to B's session (the binding is A's to
+	// make, but the store checks the owner too).
+	txB := stepUp(sessB.TokenHash)
+	if err := complete(txB, sessB.TokenHash); !errors.Is(err, dynamo.ErrSessionGone) {
+		t.Fatalf("A's step-up into B's session: %v, want ErrSessionGone", err)
+	}
+	unchanged(sessB)
+	pending(txB)
+
+	// The bound session: refreshed, nothing else moves, no new session.
+	if err := complete(txA, sessA.TokenHash); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.store.GetSession(f.ctx, sessA.TokenHash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := f.clock.Now()
+	if !got.AuthenticatedAt.Equal(now) || !got.LastSeenAt.Equal(now) || got.Factor != domain.FactorPasscode ||
+		got.ActingAccountID != "acme-child" || got.HomeAccountID != a.AccountID || !got.AbsoluteExpiresAt.Equal(sessA.AbsoluteExpiresAt) {
+		t.Fatalf("refreshed session %+v", got)
+	}
+	if tx, _ := f.store.GetLogin(f.ctx, txA.ID); tx.Status != domain.LoginCompleted || tx.SealedSessionToken != "" {
+		t.Fatalf("completed step-up login %+v: sealed token kept", tx)
+	}
+	if err := complete(txA, sessA.TokenHash); !errors.Is(err, dynamo.ErrLoginChanged) {
+		t.Fatalf("second completion: %v, want ErrLoginChanged", err)
+	}
+
+	// A session ended meanwhile is not brought back.
+	txA = stepUp(sessA.TokenHash)
+	if err := f.store.DeleteSession(f.ctx, sessA.TokenHash); err != nil {
+		t.Fatal(err)
+	}
+	if err := complete(txA, sessA.TokenHash); !errors.Is(err, dynamo.ErrSessionGone) {
+		t.Fatalf("ended session: %v, want ErrSessionGone", err)
+	}
+	if _, err := f.store.GetSession(f.ctx, sessA.TokenHash); !errors.Is(err, domain.ErrNotAuthenticated) {
+		t.Fatalf("ended session came back: %v", err)
+	}
+	pending(txA)
+
+	// Nor is one past its absolute end (TTL may not have deleted it yet).
+	sessA.TokenHash, sessA.AbsoluteExpiresAt = secret.Hash("ends soon"), f.clock.Now().Add(time.Minute)
+	if err := f.store.PutSession(f.ctx, sessA); err != nil {
+		t.Fatal(err)
+	}
+	txA = stepUp(sessA.TokenHash)
+	f.clock.Add(time.Minute)
+	if err := complete(txA, sessA.TokenHash); !errors.Is(err, dynamo.ErrSessionGone) {
+		t.Fatalf("session at its absolute end: %v, want ErrSessionGone", err)
 	}
 }

@@ -61,6 +61,10 @@ type Hit struct {
 	Subject string
 	At      int64  // unix nanoseconds of the store's clock
 	Tag     string // tells hits of the same instant apart
+
+	// Left is how many more hits the window allowed right after this one
+	// (as read and written by the hit's own round); not stored.
+	Left int
 }
 
 func (h Hit) entry() string {
@@ -358,6 +362,7 @@ func (s *Store) hitAll(ctx context.Context, subjects []RateSubject, tag string,
 			}
 			hits[i] = Hit{Limit: st.limit, Subject: st.subject, At: now.UnixNano(), Tag: t}
 			next := st.with(now, hits[i])
+			hits[i].Left = max(0, st.limit.Max-len(next))
 			items[i] = s.txWrite(st, next, later(st.ttl(next, now), now.Add(subjects[i].Keep)), rateSuccess{})
 		}
 		all, first := build(items)

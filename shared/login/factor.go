@@ -18,6 +18,9 @@ type attempt struct {
 	tx      *domain.LoginTx
 	admin   *domain.Admin
 	account *domain.Account
+	// loginSecret is the caller's X-Login-Secret, checked against the
+	// login's hash (openLogin); a step-up needs it to open its token.
+	loginSecret string
 }
 
 // load reads a login transaction that may still take a second factor,
@@ -79,6 +82,15 @@ type Delivery struct {
 	// VerificationCode is the verified-push code the panel shows and the
 	// admin types on the phone; returned here once, stored only hashed.
 	VerificationCode string `json:"verification_code,omitempty"`
+	// SendsLeft (DESIGN.md §4.1, counts that help a person) is how many
+	// more times the panel may ask for this factor in this login: for sms
+	// and phone, the passcode sends left — the smaller of this login's
+	// (MaxSendsPerLogin) and the admin's hourly allowance
+	// (MaxSendsPerAdminHour, shared by all its logins), since whichever is
+	// nearer is the one the person will hit; for push, the pushes left in
+	// this login (MaxPushesPerLogin). Counted as of this request: a
+	// concurrent resend of the same login may take one more.
+	SendsLeft int `json:"sends_left"`
 }
 
 // ChooseFactor delivers the second factor the admin picked: a passcode by
@@ -127,7 +139,7 @@ func (s *Service) sendPasscode(ctx context.Context, a *attempt, f domain.Factor,
 	}
 	hash := s.Codes.Hash(secret.LoginPasscode, passcode)
 	expires := now.Add(domain.PasscodeValidity)
-	err = s.Store.IssueLoginPasscode(ctx, dynamo.LoginPasscode{
+	adminLeft, err := s.Store.IssueLoginPasscode(ctx, dynamo.LoginPasscode{
 		TxID: a.tx.ID, AdminID: a.admin.ID, Factor: f, Hash: hash, ExpiresAt: expires,
 		MaxSends: domain.MaxSendsPerLogin, Limit: sendLimit,
 		Audit: s.event(a.admin, c, domain.ActionLoginFactor, domain.OutcomeSuccess, map[string]string{"factor": string(f)}),
@@ -173,7 +185,8 @@ func (s *Service) sendPasscode(ctx context.Context, a *attempt, f domain.Factor,
 		}
 		return nil, fmt.Errorf("login: send %s passcode: %w", f, err) // smsvoice redacts the body
 	}
-	return &Delivery{Factor: f, Status: domain.LoginPending, ExpiresAt: earlier(expires, a.tx.ExpiresAt)}, nil
+	sendsLeft := max(0, min(domain.MaxSendsPerLogin-(a.tx.Sends+1), adminLeft))
+	return &Delivery{Factor: f, Status: domain.LoginPending, ExpiresAt: earlier(expires, a.tx.ExpiresAt), SendsLeft: sendsLeft}, nil
 }
 
 // sendsUsedUp answers a resend beyond MaxSendsPerLogin. Retrying this
@@ -226,7 +239,8 @@ func (s *Service) push(ctx context.Context, a *attempt, cred *domain.Credential,
 	if err != nil {
 		return nil, err
 	}
-	return &Delivery{Factor: domain.FactorPush, Status: domain.LoginPending, ExpiresAt: expires, VerificationCode: code}, nil
+	pushesLeft := max(0, domain.MaxPushesPerLogin-(a.tx.Pushes+1))
+	return &Delivery{Factor: domain.FactorPush, Status: domain.LoginPending, ExpiresAt: expires, VerificationCode: code, SendsLeft: pushesLeft}, nil
 }
 
 func earlier(a, b time.Time) time.Time {

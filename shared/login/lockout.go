@@ -100,8 +100,9 @@ func (s *Service) attemptRefused(ctx context.Context, a *attempt, c Client, err 
 // and audited, and the one that reaches the threshold locks. Should the
 // write be lost anyway, the attempt stays reserved, so the bound of
 // comparisons holds; lost attempts that fill the allowance count as
-// failures once their lease has run out.
-func (s *Service) attemptFailed(ctx context.Context, a *attempt, c Client, f domain.Factor, reason string) error {
+// failures once their lease has run out. passcodeLeft is the tries the
+// passcode itself has left, or noPasscodeBound (Duo Mobile passcodes).
+func (s *Service) attemptFailed(ctx context.Context, a *attempt, c Client, f domain.Factor, reason string, passcodeLeft int) error {
 	rctx, cancel := resolveContext(ctx)
 	defer cancel()
 	count, locked, err := s.Store.FailAttempt(rctx, a.admin.ID, LockoutRule)
@@ -115,7 +116,37 @@ func (s *Service) attemptFailed(ctx context.Context, a *attempt, c Client, f dom
 			map[string]string{"failed_attempts": strconv.Itoa(count)}))
 		return domain.NewError(domain.CodeLocked)
 	}
-	return errWrongPasscode
+	return wrongPasscode(passcodeLeft, LockoutRule.Max-count)
+}
+
+// noPasscodeBound: a Duo Mobile passcode has no tries of its own (each
+// one is new), only the admin's lockout allowance bounds the guesses.
+const noPasscodeBound = -1
+
+// wrongPasscode is the answer to a wrong passcode (401 40101), whose
+// detail says how many tries are left (DESIGN.md §4.1, counts that help a
+// person). Two bounds apply: the passcode's own tries (MaxPasscodeTries,
+// after which a new passcode is needed) and the admin's lockout allowance
+// (LockoutThreshold consecutive failures, after which an Owner must
+// unlock). The detail names the nearer one, and the lockout when they
+// tie, since that is the one with the graver outcome. Counts are as of
+// this request: concurrent guesses may have taken more.
+func wrongPasscode(passcodeLeft, lockoutLeft int) error {
+	lockoutLeft = max(0, lockoutLeft)
+	if passcodeLeft == noPasscodeBound || lockoutLeft <= passcodeLeft {
+		return domain.Errorf(domain.CodeNotAuthenticated, "wrong passcode: %s left before this administrator is locked out", tries(lockoutLeft))
+	}
+	if passcodeLeft <= 0 {
+		return domain.Errorf(domain.CodeNotAuthenticated, "wrong passcode: no tries left for this passcode, request a new one")
+	}
+	return domain.Errorf(domain.CodeNotAuthenticated, "wrong passcode: %s left for this passcode", tries(passcodeLeft))
+}
+
+func tries(n int) string {
+	if n == 1 {
+		return "1 try"
+	}
+	return strconv.Itoa(n) + " tries"
 }
 
 // attemptNotAGuess is step 3 for a passcode that matched but did not log

@@ -23,6 +23,7 @@ func NewRouter(d *app.Deps) *apigw.Router {
 		apigw.Route{Key: "GET /v1/session", Auth: true, Handler: h.session},
 		apigw.Route{Key: "PUT /v1/session/account", Auth: true, Handler: h.switchAccount},
 		apigw.Route{Key: "DELETE /v1/session", Auth: true, Handler: h.logout},
+		apigw.Route{Key: "POST /v1/session/reauth", Auth: true, Handler: h.reauth},
 	).WithIdempotency(d.Idempotency)
 }
 
@@ -110,4 +111,14 @@ func (h handlers) logout(ctx context.Context, r *apigw.Request) (*apigw.Response
 	return apigw.OK(struct {
 		LoggedOut bool `json:"logged_out"`
 	}{true}), nil
+}
+
+// reauth starts a step-up re-authentication of the caller's session
+// (stepup.go). It takes no body.
+func (h handlers) reauth(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
+	out, err := h.svc.StepUp(ctx, r.Principal, bearerToken(r.Header("authorization")), client(r))
+	if err != nil {
+		return nil, err
+	}
+	return apigw.Created(out), nil
 }

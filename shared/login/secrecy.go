@@ -67,5 +67,10 @@ func (s *Service) loadOwn(ctx context.Context, txid, loginSecret string) (*attem
 	if err := live(tx); err != nil {
 		return nil, err
 	}
-	return s.attemptOf(ctx, tx)
+	a, err := s.attemptOf(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	a.loginSecret = loginSecret
+	return a, nil
 }

@@ -164,6 +164,13 @@ func TestNoSecretsInLogsOrAudit(t *testing.T) {
 	token := f.smsLogin(msp, "+15555550200")
 	f.call(http.MethodPut, "/v1/session/account", map[string]string{"account_id": "acme"}, token)
 	secrets = append(secrets, token)
+	// A step-up of that session, a wrong passcode then the right one.
+	up := f.stepUp(token)
+	f.factor(up.TxID, domain.FactorSMS)
+	stepUpCode := f.passcode("+15555550200", smsvoicelocal.KindSMS)
+	f.verify(up.TxID, wrongPasscode(stepUpCode))
+	f.verify(up.TxID, stepUpCode).OK(t, nil)
+	secrets = append(secrets, up.TxID, up.LoginSecret, stepUpCode, wrongPasscode(stepUpCode))
 	tx = f.login(owner)
 	f.env.SMS.SetFailure(true)
 	f.call(http.MethodPost, "/v1/login/"+tx.TxID+"/factor", map[string]string{"factor": "sms"}, "")

@@ -45,7 +45,7 @@ func (s *Service) Status(ctx context.Context, txid, loginSecret string, c Client
 	}
 	switch tx.Status {
 	case domain.LoginApproved:
-		return s.pickUp(ctx, tx, c)
+		return s.pickUp(ctx, tx, loginSecret, c)
 	case domain.LoginCompleted:
 		return &PushStatus{Status: pushApproved}, nil
 	case domain.LoginDenied:
@@ -62,11 +62,12 @@ func (s *Service) Status(ctx context.Context, txid, loginSecret string, c Client
 // pickUp issues the session of an approved push. Of concurrent polls one
 // wins; the others see the login completed and answer approved without a
 // token.
-func (s *Service) pickUp(ctx context.Context, tx *domain.LoginTx, c Client) (*PushStatus, error) {
+func (s *Service) pickUp(ctx context.Context, tx *domain.LoginTx, loginSecret string, c Client) (*PushStatus, error) {
 	a, err := s.attemptOf(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
+	a.loginSecret = loginSecret
 	auth, err := s.complete(ctx, a, dynamo.LoginCompletion{From: domain.LoginApproved, PushID: tx.PushID, Factor: domain.FactorPush}, c)
 	if errors.Is(err, dynamo.ErrLoginChanged) {
 		now, gerr := s.Store.GetLogin(ctx, tx.ID)

@@ -16,7 +16,6 @@ import (
 // Answers of the verify step. They say what to do next and never whether
 // a guess was close.
 var (
-	errWrongPasscode   = domain.Errorf(domain.CodeNotAuthenticated, "wrong passcode")
 	errPasscodeUsedUp  = domain.Errorf(domain.CodeNotAuthenticated, "too many wrong tries for this passcode: request a new one")
 	errPasscodeExpired = domain.Errorf(domain.CodeExpired, "passcode expired: request a new one")
 	errNoPasscode      = domain.Errorf(domain.CodeConflict, "no passcode was sent for this login")
@@ -89,7 +88,8 @@ func (s *Service) verifyPasscode(ctx context.Context, a *attempt, passcode strin
 		return nil, err
 	}
 	if !s.Codes.Matches(secret.LoginPasscode, passcode, tx.PasscodeHash) {
-		return nil, s.attemptFailed(ctx, a, c, tx.Factor, "wrong_passcode")
+		// The try reserved above was this passcode's PasscodeTries+1th.
+		return nil, s.attemptFailed(ctx, a, c, tx.Factor, "wrong_passcode", domain.MaxPasscodeTries-(tx.PasscodeTries+1))
 	}
 	auth, err := s.complete(ctx, a, dynamo.LoginCompletion{From: domain.LoginPending, PasscodeHash: tx.PasscodeHash, Factor: tx.Factor}, c)
 	if err != nil {
@@ -170,7 +170,7 @@ func (s *Service) verifyDuoMobile(ctx context.Context, a *attempt, passcode stri
 				return nil, s.passcodeReused(ctx, a, c)
 			}
 		}
-		return nil, s.attemptFailed(ctx, a, c, domain.FactorPasscode, "wrong_passcode")
+		return nil, s.attemptFailed(ctx, a, c, domain.FactorPasscode, "wrong_passcode", noPasscodeBound)
 	}
 	auth, err := s.complete(ctx, a, dynamo.LoginCompletion{
 		From: domain.LoginPending, Factor: domain.FactorPasscode,
@@ -201,9 +201,14 @@ func (s *Service) passcodeReused(ctx context.Context, a *attempt, c Client) erro
 }
 
 // complete issues the session of a passed second factor (see
-// dynamo.CompleteLogin for what the one transaction checks and writes).
-// dynamo.ErrLoginChanged comes back as is, for the caller to explain.
+// dynamo.CompleteLogin for what the one transaction checks and writes),
+// or, for a step-up, refreshes the session the login is bound to
+// (completeStepUp). dynamo.ErrLoginChanged comes back as is, for the
+// caller to explain.
 func (s *Service) complete(ctx context.Context, a *attempt, comp dynamo.LoginCompletion, c Client) (*Authenticated, error) {
+	if a.tx.StepUp() {
+		return s.completeStepUp(ctx, a, comp, c)
+	}
 	token, sess, err := session.New(s.Random, a.admin, comp.Factor, s.Clock.Now().UTC())
 	if err != nil {
 		return nil, err

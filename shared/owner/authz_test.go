@@ -185,6 +185,10 @@ var rows = []row{
 	{fallbackLogin, "DELETE /v1/session", func(m *matrix, c *domain.Admin) apptest.Request {
 		return apptest.Request{Method: "DELETE", Path: "/v1/session", Token: m.SessionFor(c.Email)} // its own session, so the caller's stays
 	}, [7]int{200, 200, 200, 200, 200, 200, 200}, 401},
+	// Step-up (issue 12): every role may re-authenticate its own session.
+	{fallbackLogin, "POST /v1/session/reauth", func(m *matrix, c *domain.Admin) apptest.Request {
+		return apptest.Request{Method: "POST", Path: "/v1/session/reauth"}
+	}, [7]int{201, 201, 201, 201, 201, 201, 201}, 401},
 }
 
 // TestAuthorizationMatrix calls every panel endpoint as every role (and
