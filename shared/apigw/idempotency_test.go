@@ -482,7 +482,7 @@ func newScripted(t *testing.T, script ...func() (*apigw.Response, error)) *scrip
 
 func (s *scripted) call(method, key string, body any) *apptest.Response {
 	s.env.T.Helper()
-	return s.env.Call(s.router, apptest.Request{Method: method, Path: "/v1/thing", Token: s.token, JSON: body, Headers: withKey(key, nil)})
+	return s.env.CallOffContract(s.router, apptest.Request{Method: method, Path: "/v1/thing", Token: s.token, JSON: body, Headers: withKey(key, nil)})
 }
 
 func (s *scripted) ran() int { s.mu.Lock(); defer s.mu.Unlock(); return s.runs }
@@ -550,7 +550,7 @@ func TestCrashedClaimIsTakenOverAfterLease(t *testing.T) {
 func TestRecordsExpireAfterTTL(t *testing.T) {
 	s := newScripted(t, created)
 	call := func(body any) *apptest.Response {
-		return s.env.Call(s.router, apptest.Request{Method: "POST", Path: "/v1/open", JSON: body, Headers: withKey("day", nil)})
+		return s.env.CallOffContract(s.router, apptest.Request{Method: "POST", Path: "/v1/open", JSON: body, Headers: withKey("day", nil)})
 	}
 	call(map[string]any{})
 	s.env.Clock.Advance(apigw.IdempotencyTTL - 1e9)
@@ -570,7 +570,7 @@ func TestOnlyKeyedWritesAreIdempotent(t *testing.T) {
 	s.call("GET", "get-key", nil)
 	s.call("GET", "get-key", nil)
 	for range 2 {
-		s.env.Call(s.router, apptest.Request{Method: "POST", Path: "/v1/thing", Token: s.token, JSON: map[string]any{}})
+		s.env.CallOffContract(s.router, apptest.Request{Method: "POST", Path: "/v1/thing", Token: s.token, JSON: map[string]any{}})
 	}
 	if s.ran() != 4 {
 		t.Fatalf("%d runs, want 4", s.ran())
