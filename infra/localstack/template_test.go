@@ -1,10 +1,12 @@
 package localstack
 
 import (
+	"context"
 	"encoding/json"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io"
 	"io/fs"
 	"log/slog"
 	"maps"
@@ -17,8 +19,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/awslabs/goformation/v7/intrinsics"
 
+	"push-reactivation/shared/apigw"
 	"push-reactivation/shared/app"
 	"push-reactivation/shared/config"
 	"push-reactivation/shared/domain"
@@ -414,9 +418,20 @@ func TestTemplateAPIAndOutputs(t *testing.T) {
 		if got := jsonOf(dig(raw, "Resources", id, "Properties", "CorsConfiguration", "AllowOrigins")); got != `[{"Ref":"PanelOrigin"}]` {
 			t.Errorf("CORS AllowOrigins = %s, want [!Ref PanelOrigin]", got)
 		}
-		// The panel sends the login_secret in a header (DESIGN.md §4.1).
-		if got := jsonOf(dig(raw, "Resources", id, "Properties", "CorsConfiguration", "AllowHeaders")); !strings.Contains(got, `"X-Login-Secret"`) {
-			t.Errorf("CORS AllowHeaders = %s, want X-Login-Secret among them", got)
+		// On AWS, API Gateway answers preflights from CorsConfiguration; the
+		// functions' own CORS headers must say the same, or a header the
+		// panel needs (X-Login-Secret, Idempotency-Key) works locally and is
+		// refused on AWS.
+		want := lambdaCORS(t)
+		for _, field := range []string{"AllowHeaders", "ExposeHeaders"} {
+			var got []string
+			if err := json.Unmarshal([]byte(jsonOf(dig(raw, "Resources", id, "Properties", "CorsConfiguration", field))), &got); err != nil {
+				t.Fatalf("CORS %s: %v", field, err)
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, want[field]) {
+				t.Errorf("CORS %s = %v in the template, %v in the functions", field, got, want[field])
+			}
 		}
 		s := api.DefaultRouteSettings
 		if s == nil || s.ThrottlingBurstLimit == nil || s.ThrottlingRateLimit == nil {
@@ -439,5 +454,32 @@ func TestTemplateAPIAndOutputs(t *testing.T) {
 		if _, ok := tm.Raw.Outputs[o]; !ok {
 			t.Errorf("template.yaml has no output %s", o)
 		}
+	}
+}
+
+// lambdaCORS is the CORS headers the functions' router sends to the panel
+// origin, sorted, by template field name.
+func lambdaCORS(t *testing.T) map[string][]string {
+	t.Helper()
+	rt := apigw.NewRouter(slog.New(slog.NewJSONHandler(io.Discard, nil)), nil, "http://panel")
+	ev := events.APIGatewayV2HTTPRequest{RawPath: "/v1/session", Headers: map[string]string{"origin": "http://panel"}}
+	ev.RequestContext.HTTP.Method = "OPTIONS"
+	resp, err := rt.Handle(context.Background(), ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	split := func(v string) []string {
+		var out []string
+		for _, h := range strings.Split(v, ",") {
+			if h = strings.TrimSpace(h); h != "" {
+				out = append(out, h)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	return map[string][]string{
+		"AllowHeaders":  split(resp.Headers["Access-Control-Allow-Headers"]),
+		"ExposeHeaders": split(resp.Headers["Access-Control-Expose-Headers"]),
 	}
 }
