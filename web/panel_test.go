@@ -310,6 +310,12 @@ func loginWithSMS(t *testing.T, ctx context.Context, s *localstack.Stack, email,
 	}
 	waitShown(t, ctx, `#view-profile`)
 	waitShown(t, ctx, `#push-state`)
+	// The profile is shown before its answer fills it in; a click while the
+	// table re-lays out can land beside its button (seen on a loaded
+	// machine). Wait for the answer.
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.getElementById("push-state").textContent !== ""`)); err != nil {
+		t.Fatalf("profile never filled in: %v", err)
+	}
 }
 
 func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
