@@ -117,7 +117,7 @@ func FuzzDecodeJSONStrict(f *testing.F) {
 	for _, body := range []string{``, `   `, `{}`, `{"Note":"x"}`, `{"NOTE":"x"}`, `{"note":"a","note":"b"}`,
 		`{"note":"a","Note":"b"}`, `{"inner":{"x":1,"x":2}}`, `{"inner":{"X":1}}`, `{"list":[{"email":"a","email":"b"}]}`,
 		`{"list":[{"Email":"a"}]}`, `{"tags":{"a":1,"a":2}}`, `{"tags":{"a":1,"A":2}}`, `{"inner":{"x":1e999}}`,
-		`{"\u006eote":"x"}`, `{"note":"x"} {"note":"y"}`, `{"note":"x"}garbage`, `[{"note":"x"}]`, `"x"`, "{\"note\":\"\xff\"}",
+		`{"\u006eote":"x"}`, `{"note":"x"} {"note":"y"}`, `{"note":"x"}garbage`, `{}}`, `{"note":"x"}]`, "{}\n\t ", `[{"note":"x"}]`, `"x"`, "{\"note\":\"\xff\"}",
 		`{"inner":{"x":1},"inner":{"x":1}}`, `{"tags":{"x":{"y":1,"y":2}}}`} {
 		f.Add("application/json", body)
 	}
