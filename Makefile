@@ -4,6 +4,7 @@
 #   make run RIE=1    the same, each function's bootstrap under aws-lambda-rie
 #   make test         every test: format, vet, staticcheck, the OpenAPI lint, go test -race
 #   make build        every function's bootstrap for Lambda (arm64)
+#   make fuzz         every fuzz target for FUZZTIME each (default 30s), one at a time
 #   sam build         uses the build-<LogicalId> targets below (BuildMethod: makefile)
 
 GO          ?= go
@@ -31,7 +32,7 @@ LOCAL_FLAGS ?=
 SES_LOCAL   := infra/ses-local/node_modules/.bin/aws-ses-v2-local
 REDOCLY     := infra/openapi-lint/node_modules/.bin/redocly
 
-.PHONY: test lint vet openapi-lint build run local-bin clean
+.PHONY: test lint vet openapi-lint build run local-bin clean fuzz
 
 test: lint openapi-lint
 	$(GO) test -race -count=1 ./...
@@ -43,6 +44,13 @@ lint: vet
 
 vet:
 	$(GO) vet ./...
+
+# make test runs the fuzz seeds only; make fuzz mutates them: every
+# func Fuzz* of the module (found by infra/fuzz/run.sh itself) for
+# FUZZTIME each, one at a time, failing if any target fails.
+FUZZTIME ?= 30s
+fuzz:
+	GO="$(GO)" infra/fuzz/run.sh $(FUZZTIME)
 
 # build-<LogicalId> is what `sam build` calls with ARTIFACTS_DIR set.
 build-%:

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -150,7 +151,9 @@ func (r *Request) DecodeJSON(v any) error {
 			return domain.Errorf(domain.CodeInvalidParams, "malformed JSON")
 		}
 	}
-	if dec.More() {
+	// Only whitespace may follow the object: dec.More() would let a
+	// stray "}" or "]" through ("{}}"), as fuzzing found.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return domain.Errorf(domain.CodeInvalidParams, "malformed JSON")
 	}
 	return nil

@@ -57,6 +57,27 @@ func FuzzDeviceRequest(f *testing.F) {
 		if err != nil {
 			t.Fatalf("handler error: %v", err)
 		}
+		if resp.StatusCode >= 500 {
+			t.Fatalf("%s %q: %d %s", r.method, path, resp.StatusCode, resp.Body)
+		}
+		if r.method == "HEAD" {
+			// A HEAD answer is the GET answer's status and headers without
+			// the body (the OpenAPI document describes the GET only), so
+			// the oracle is the GET of the same request.
+			get := ev
+			get.RequestContext.HTTP.Method = "GET"
+			getResp, err := fx.router.Handle(fx.Ctx, get)
+			if err != nil {
+				t.Fatalf("handler error: %v", err)
+			}
+			if resp.Body != "" {
+				t.Fatalf("HEAD answer with a body: %q", resp.Body)
+			}
+			if resp.StatusCode != getResp.StatusCode || resp.Headers["Content-Type"] != getResp.Headers["Content-Type"] {
+				t.Fatalf("HEAD %q: %d %q, GET: %d %q", path, resp.StatusCode, resp.Headers["Content-Type"], getResp.StatusCode, getResp.Headers["Content-Type"])
+			}
+			return
+		}
 		apptest.CheckContract(t, ev, resp)
 		if resp.StatusCode >= 500 {
 			t.Fatalf("%s %q: %d %s", r.method, path, resp.StatusCode, resp.Body)
