@@ -20,12 +20,8 @@ const MaxBarcodesPerReactivation = 5
 // never succeed, a new one must be started). The store re-checks all of it
 // in the write's condition; this spares a doomed write and names the cause.
 func (r *Reactivation) CheckBarcode(now time.Time) error {
-	switch st := r.EffectiveStatus(now); st {
-	case ReactivationPending:
-	case ReactivationExpired:
-		return Errorf(CodeExpired, "reactivation has expired; start a new one")
-	default:
-		return Errorf(CodeConflict, "reactivation is %s", st)
+	if err := r.checkPending(now); err != nil {
+		return err
 	}
 	if r.BarcodesIssued >= MaxBarcodesPerReactivation {
 		e := RateLimited(r.ExpiresAt.Sub(now))

@@ -17,12 +17,8 @@ import "time"
 // The store re-checks all of this in the write's condition; this check
 // gives the precise answer and spares a doomed write.
 func (r *Reactivation) CheckEmail(now time.Time) error {
-	switch st := r.EffectiveStatus(now); st {
-	case ReactivationPending:
-	case ReactivationExpired:
-		return Errorf(CodeExpired, "reactivation has expired; start a new one")
-	default:
-		return Errorf(CodeConflict, "reactivation is %s", st)
+	if err := r.checkPending(now); err != nil {
+		return err
 	}
 	if r.EmailsSent >= MaxEmailsPerReactivation {
 		e := RateLimited(r.ExpiresAt.Sub(now))
@@ -30,6 +26,20 @@ func (r *Reactivation) CheckEmail(now time.Time) error {
 		return e
 	}
 	return nil
+}
+
+// checkPending is the status part of CheckEmail and CheckBarcode: only a
+// pending reactivation takes another code; expired is 41001, activated or
+// cancelled 40901 naming the status.
+func (r *Reactivation) checkPending(now time.Time) error {
+	switch st := r.EffectiveStatus(now); st {
+	case ReactivationPending:
+		return nil
+	case ReactivationExpired:
+		return Errorf(CodeExpired, "reactivation has expired; start a new one")
+	default:
+		return Errorf(CodeConflict, "reactivation is %s", st)
+	}
 }
 
 // WithEmailCode returns the emailed activation code whose hash is hash,

@@ -109,15 +109,7 @@ func decodeAdminCursor(c string) (adminPosition, error) {
 // the answer.
 func (s *Store) AdminsByID(ctx context.Context, ids []string) (map[string]domain.Admin, error) {
 	out := make(map[string]domain.Admin, len(ids))
-	seen := make(map[string]bool, len(ids))
-	var keys []map[string]types.AttributeValue
-	for _, id := range ids {
-		if id == "" || seen[id] {
-			continue
-		}
-		seen[id] = true
-		keys = append(keys, key(adminPK(id), skAdmin))
-	}
+	keys := uniqueKeys(ids, func(id string) map[string]types.AttributeValue { return key(adminPK(id), skAdmin) })
 	err := s.batchGet(ctx, keys, func(m map[string]types.AttributeValue) error {
 		var a domain.Admin
 		if err := attributevalue.UnmarshalMap(m, &a); err != nil {

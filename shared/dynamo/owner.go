@@ -17,15 +17,7 @@ import (
 // DynamoDB returns unprocessed keys).
 func (s *Store) GetReactivations(ctx context.Context, ids []string) (map[string]domain.Reactivation, error) {
 	out := make(map[string]domain.Reactivation, len(ids))
-	seen := make(map[string]bool, len(ids))
-	var keys []map[string]types.AttributeValue
-	for _, id := range ids {
-		if id == "" || seen[id] {
-			continue
-		}
-		seen[id] = true
-		keys = append(keys, key(reactivationPK(id), skReactivation))
-	}
+	keys := uniqueKeys(ids, func(id string) map[string]types.AttributeValue { return key(reactivationPK(id), skReactivation) })
 	now := s.clock.Now()
 	err := s.batchGet(ctx, keys, func(m map[string]types.AttributeValue) error {
 		var r domain.Reactivation
@@ -40,4 +32,19 @@ func (s *Store) GetReactivations(ctx context.Context, ids []string) (map[string]
 		return nil, err
 	}
 	return out, nil
+}
+
+// uniqueKeys is the keys of a BatchGetItem for ids, once each, without
+// empty ids (BatchGetItem refuses a key given twice).
+func uniqueKeys(ids []string, keyOf func(id string) map[string]types.AttributeValue) []map[string]types.AttributeValue {
+	seen := make(map[string]bool, len(ids))
+	var keys []map[string]types.AttributeValue
+	for _, id := range ids {
+		if id == "" || seen[id] {
+			continue
+		}
+		seen[id] = true
+		keys = append(keys, keyOf(id))
+	}
+	return keys
 }
