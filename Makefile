@@ -32,14 +32,17 @@ LOCAL_FLAGS ?=
 SES_LOCAL   := infra/ses-local/node_modules/.bin/aws-ses-v2-local
 REDOCLY     := infra/openapi-lint/node_modules/.bin/redocly
 
-.PHONY: test lint vet openapi-lint build run local-bin clean fuzz
+.PHONY: test lint vet openapi-lint build run local-bin clean fuzz ses-local
 
-test: lint openapi-lint
+# The tests start aws-ses-v2-local (infra/seslocal): the Makefile installs
+# it, as for make run; a test never runs npm itself.
+test: lint openapi-lint ses-local
 	$(GO) test -race -count=1 ./...
 
 lint: vet
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) mod tidy -diff
 	$(STATICCHECK) ./...
 
 vet:
@@ -66,9 +69,13 @@ print-dir-%:
 	@echo $(FUNCTION_DIR_$*)
 
 # aws-ses-v2-local from the pinned lockfile, when it is not installed yet
-# (the local stack re-runs npm ci itself if the installed version drifts).
-$(SES_LOCAL):
+# or the lockfile is newer than the install. infra/seslocal refuses to start
+# an install of another version than the lockfile pins, naming this target.
+$(SES_LOCAL): infra/ses-local/package-lock.json
 	npm ci --prefix infra/ses-local --no-audit --no-fund
+	@touch $@
+
+ses-local: $(SES_LOCAL)
 
 # The OpenAPI document (shared/openapi/openapi.yaml) through Redocly CLI,
 # pinned by infra/openapi-lint's lockfile and installed from it when
@@ -83,7 +90,7 @@ openapi-lint: $(REDOCLY)
 # foreground (exec), so Ctrl-C reaches it directly and it stops every
 # process it started before exiting.
 run:
-	@$(MAKE) --no-print-directory -j2 $(SES_LOCAL) local-bin
+	@$(MAKE) --no-print-directory -j2 ses-local local-bin
 	exec .local/bin/local $(if $(RIE),-rie) $(LOCAL_FLAGS)
 
 local-bin:

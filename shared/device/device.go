@@ -69,10 +69,11 @@ func NewService(d *app.Deps) *Service {
 }
 
 // NewRouter is the router of DeviceFunction: every route of DESIGN.md §5,
-// with the security notice of each activation sent by email (shared/notify).
-func NewRouter(d *app.Deps) *apigw.Router {
+// with the security notice of each activation sent by email through mailer
+// (shared/notify).
+func NewRouter(d *app.Deps, mailer notify.Mailer) *apigw.Router {
 	s := NewService(d)
-	s.Notifier = notify.New(d)
+	s.Notifier = notify.New(d, mailer)
 	return s.Router()
 }
 

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/apigw"
-	"push-reactivation/shared/apptest"
 	"push-reactivation/shared/device"
 	"push-reactivation/shared/devicesig"
 	"push-reactivation/shared/domain"
@@ -263,17 +263,4 @@ func (f *fixture) credential(pkey string) *domain.Credential {
 		f.T.Fatal(err)
 	}
 	return c
-}
-
-// wantFail checks a FAIL envelope's status and code.
-func wantFail(t testing.TB, resp *apptest.Response, status, code int) apigw.FailEnvelope {
-	t.Helper()
-	if resp.Status != status {
-		t.Fatalf("status %d, want %d: %s", resp.Status, status, resp.Body)
-	}
-	fe := resp.Fail(t)
-	if fe.Code != code {
-		t.Fatalf("code %d, want %d: %s", fe.Code, code, resp.Body)
-	}
-	return fe
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/device"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/dynamo"
@@ -22,7 +23,7 @@ func TestVerifiedPushApprovalWithoutCodeIs40014(t *testing.T) {
 	p := f.activate(f.start("admin@acme.example").Code, key(0))
 	tx := f.push(p, "042")
 	for _, extra := range [][]string{{"answer", "approve"}, {"answer", "approve", "verification_code", ""}} {
-		fe := wantFail(t, f.reply(p, tx.PushID, extra...), 400, 40014)
+		fe := apptest.ExpectFail(t, f.reply(p, tx.PushID, extra...), 400, 40014)
 		if fe.Message != "Please enter the verification code" {
 			t.Fatalf("message %q", fe.Message)
 		}
@@ -105,7 +106,7 @@ func TestPushKeepsTheCodeLengthItStartedWith(t *testing.T) {
 	setPolicyLength(6)
 	f.reply(p, plain, "answer", "approve").OK(t, nil)
 	setPolicyLength(0)
-	wantFail(t, f.reply(p, verified, "answer", "approve"), 400, 40014)
+	apptest.ExpectFail(t, f.reply(p, verified, "answer", "approve"), 400, 40014)
 	f.reply(p, verified, "answer", "approve", "verification_code", "427").OK(t, nil)
 	for _, txid := range []string{"login-verified", "login-plain"} {
 		if got, err := f.Deps.Store.GetLogin(f.Ctx, txid); err != nil || got.Status != domain.LoginApproved {
@@ -121,7 +122,7 @@ func TestVerificationCodeOfAnotherLengthIsWrong(t *testing.T) {
 	f := newFixture(t)
 	p := f.activate(f.start("admin@acme.example").Code, key(0))
 	tx := f.push(p, "427")
-	wantFail(t, f.reply(p, tx.PushID, "answer", "approve", "verification_code", "0427"), 403, 40301)
+	apptest.ExpectFail(t, f.reply(p, tx.PushID, "answer", "approve", "verification_code", "0427"), 403, 40301)
 	if f.loginStatus(tx) != domain.LoginDenied {
 		t.Fatal("a code of the wrong length did not deny")
 	}
@@ -145,7 +146,7 @@ func TestVerificationCodeComparedUnderTheKey(t *testing.T) {
 	f.router = otherKey.Router()
 	resp := f.reply(p, tx.PushID, "answer", "approve", "verification_code", "042")
 	f.router = configured
-	wantFail(t, resp, 403, 40301)
+	apptest.ExpectFail(t, resp, 403, 40301)
 	if f.loginStatus(tx) != domain.LoginDenied {
 		t.Fatal("the code matched under another key")
 	}

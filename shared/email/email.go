@@ -67,13 +67,13 @@ type Service struct {
 	Log           *slog.Logger
 }
 
-// NewService builds the service from the shared dependencies: SES v2
-// through d.AWS.SESv2, from SENDER_EMAIL, tagged with SES_CONFIGURATION_SET.
-func NewService(d *app.Deps) *Service {
+// NewService builds the service from the shared dependencies and the
+// function's mailer (sesmail.FromConfig in production).
+func NewService(d *app.Deps, mailer Mailer) *Service {
 	return &Service{
 		Store:         d.Store,
 		Reactivations: reactivation.NewService(d),
-		Mailer:        sesmail.New(d.AWS.SESv2, d.Config.SenderEmail, d.Config.SESConfigurationSet),
+		Mailer:        mailer,
 		Clock:         d.Clock, Random: d.Random, APIHost: d.Config.APIHost, Log: d.Log,
 	}
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/smithy-go"
 
-	"push-reactivation/shared/apptest"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/email"
@@ -291,7 +291,7 @@ func TestSESDownLeavesNoUsableCode(t *testing.T) {
 	// points at a closed port, and its randomness is a seeded stream, so
 	// the test can tell which code the failed request drew.
 	seed := [32]byte{7}
-	svc := email.NewService(f.Deps)
+	svc := email.NewService(f.Deps, f.Mailer())
 	svc.Mailer = f.mailerAt(closedEndpoint(t))
 	svc.Random = rand.NewChaCha8(seed)
 	down := svc.Router(f.Deps)
@@ -371,7 +371,7 @@ func TestSESRefusals(t *testing.T) {
 		{"MessageRejected", 503},
 		{"BadRequestException", 500},
 	} {
-		svc := email.NewService(f.Deps)
+		svc := email.NewService(f.Deps, f.Mailer())
 		svc.Mailer = sesmail.NewWithSender(stubSender{&smithy.GenericAPIError{Code: tt.code, Message: "refused"}}, f.Deps.Config.SenderEmail, "")
 		seed := [32]byte{byte(i + 1)}
 		svc.Random = rand.NewChaCha8(seed)

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"push-reactivation/infra/smsvoicelocal"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/apigw"
-	"push-reactivation/shared/apptest"
 	"push-reactivation/shared/demo"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/dynamo"
@@ -42,7 +42,7 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	env := apptest.New(t)
-	return &fixture{t: t, env: env, r: login.NewRouter(env.Deps), secrets: map[string]string{}}
+	return &fixture{t: t, env: env, r: login.NewRouter(env.Deps, env.Phone()), secrets: map[string]string{}}
 }
 
 // call calls the router. On /v1/login/{txid}... it sends the login_secret

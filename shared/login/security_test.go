@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"push-reactivation/infra/smsvoicelocal"
-	"push-reactivation/shared/apptest"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/demo"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/dynamo"
@@ -111,7 +111,7 @@ func TestOneSessionFromConcurrentVerifies(t *testing.T) {
 // countSessions counts session items in the table.
 func (f *fixture) countSessions() int {
 	f.t.Helper()
-	out, err := f.env.Deps.AWS.DynamoDB.Scan(context.Background(), &dynamodb.ScanInput{
+	out, err := f.env.AWS.DynamoDB.Scan(context.Background(), &dynamodb.ScanInput{
 		TableName: aws.String(f.env.Deps.Config.TableName), FilterExpression: aws.String("#t = :s"),
 		ExpressionAttributeNames:  map[string]string{"#t": "type"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":s": &types.AttributeValueMemberS{Value: "session"}},

@@ -20,7 +20,6 @@ import (
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/secret"
-	"push-reactivation/shared/smsvoice"
 )
 
 // Phone delivers passcodes by text message and by voice call
@@ -42,12 +41,12 @@ type Service struct {
 	Codes *secret.CodeHasher
 }
 
-// NewService builds the service from the shared dependencies, with the
-// SMS/voice sender on the configured origination identity.
-func NewService(d *app.Deps) *Service {
+// NewService builds the service from the shared dependencies and the
+// function's SMS/voice sender (smsvoice.FromConfig in production).
+func NewService(d *app.Deps, phone Phone) *Service {
 	return &Service{
 		Store:  d.Store,
-		Phone:  smsvoice.New(d.AWS.SMSVoice, d.Config.OriginationIdentity, d.Config.SMSConfigurationSet),
+		Phone:  phone,
 		Clock:  d.Clock,
 		Random: d.Random,
 		Log:    d.Log,

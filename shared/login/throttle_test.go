@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"push-reactivation/shared/apptest"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/demo"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/dynamo"
@@ -255,7 +255,7 @@ func TestTypedEmailNeverStored(t *testing.T) {
 		f.loginFrom(attackerIP, typed, "guess")
 	}
 	f.loginFrom(attackerIP, typed+"@acme.example", "guess")
-	out, err := f.env.Deps.AWS.DynamoDB.Scan(f.env.Ctx, &dynamodb.ScanInput{TableName: aws.String(f.env.Deps.Config.TableName)})
+	out, err := f.env.AWS.DynamoDB.Scan(f.env.Ctx, &dynamodb.ScanInput{TableName: aws.String(f.env.Deps.Config.TableName)})
 	if err != nil {
 		t.Fatal(err)
 	}

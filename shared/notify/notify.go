@@ -59,11 +59,11 @@ type Notifier struct {
 	Timeout time.Duration
 }
 
-// New builds a Notifier from the shared dependencies: SES v2 through
-// d.AWS.SESv2, from SENDER_EMAIL, tagged with SES_CONFIGURATION_SET.
-func New(d *app.Deps) *Notifier {
+// New builds a Notifier from the shared dependencies and the function's
+// mailer (sesmail.FromConfig in production).
+func New(d *app.Deps, mailer Mailer) *Notifier {
 	return &Notifier{
-		Mailer: sesmail.New(d.AWS.SESv2, d.Config.SenderEmail, d.Config.SESConfigurationSet),
+		Mailer: mailer,
 		Store:  d.Store, Clock: d.Clock, Random: d.Random, Log: d.Log,
 	}
 }

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/apigw"
-	"push-reactivation/shared/apptest"
 	"push-reactivation/shared/demo"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/dynamo"
@@ -59,7 +59,7 @@ func newFixture(t testing.TB) *fixture {
 	n := &notices{}
 	svc.Notifier = n
 	return &fixture{Env: env, owner: owner.NewRouterWith(env.Deps, svc), self: reactivation.NewRouter(env.Deps),
-		login: login.NewRouter(env.Deps), notices: n, secrets: map[string]string{}}
+		login: login.NewRouter(env.Deps, env.Phone()), notices: n, secrets: map[string]string{}}
 }
 
 // createAdmin adds an admin with the demo password and a phone of its own.

@@ -26,12 +26,13 @@ import (
 	"push-reactivation/shared/secret"
 )
 
-// NewRouter is the router of OwnerReactivationFunction.
-func NewRouter(d *app.Deps) *apigw.Router {
+// NewRouter is the router of OwnerReactivationFunction; the notices to the
+// target admin go through mailer.
+func NewRouter(d *app.Deps, mailer notify.Mailer) *apigw.Router {
 	svc := reactivation.NewService(d)
 	// The target admin is emailed when an Owner starts a reactivation for
 	// them (DESIGN.md §3, notifications; shared/notify).
-	svc.Notifier = notify.New(d)
+	svc.Notifier = notify.New(d, mailer)
 	return NewRouterWith(d, svc)
 }
 

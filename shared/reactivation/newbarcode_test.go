@@ -9,7 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"push-reactivation/shared/apptest"
+	"push-reactivation/internal/testenv"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/device"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/dynamo"
@@ -17,7 +18,6 @@ import (
 	"push-reactivation/shared/owner"
 	"push-reactivation/shared/profile"
 	"push-reactivation/shared/secret"
-	"push-reactivation/shared/sestest"
 )
 
 func barcodePath(id string) string { return "/v1/reactivations/" + id + "/barcode" }
@@ -62,10 +62,10 @@ var linkRE = regexp.MustCompile(`https://localhost:3443/activate/([A-Za-z0-9]{20
 // is sent for the new QR code; the administrator log names actor and
 // target. Then the emailed link activates the phone.
 func TestNewBarcodeKillsOnlyTheOldQRCode(t *testing.T) {
-	ses := sestest.StartT(t)
+	ses := testenv.StartSES(t)
 	t.Setenv("AWS_ENDPOINT_URL_SESV2", ses.URL())
 	f := newFixture(t)
-	ownerRouter, emailRouter, phone := owner.NewRouter(f.Deps), email.NewRouter(f.Deps), device.NewService(f.Deps).Router()
+	ownerRouter, emailRouter, phone := owner.NewRouter(f.Deps, f.Mailer()), email.NewRouter(f.Deps, f.Mailer()), device.NewService(f.Deps).Router()
 	ownerToken, adminToken := f.SessionFor("owner@acme.example"), f.SessionFor("admin@acme.example")
 	emails := func() int {
 		t.Helper()
