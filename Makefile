@@ -99,3 +99,11 @@ local-bin:
 
 clean:
 	rm -rf .aws-sam .local
+
+# Bootstrap sizes and cold starts under aws-lambda-rie, each as a ratio to
+# a hello-world aws-lambda-go function built the same way (issue 14):
+# infra/bench/coldstart. BENCH_PAIRS interleaved cold-start pairs each.
+BENCH_PAIRS ?= 12
+.PHONY: bench
+bench:
+	$(GO) run ./infra/bench/coldstart -pairs $(BENCH_PAIRS)
