@@ -18,7 +18,6 @@ import (
 
 	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/hotp"
 )
 
@@ -61,7 +60,7 @@ func TestActivationIssuesCredential(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The audit event names the device, never a secret.
-	evs, _, _ := f.Deps.Store.ListAudit(f.Ctx, "acme", dynamo.AuditFilter{Action: domain.ActionReactivationActivate})
+	evs, _, _ := f.Deps.Store.ListAudit(f.Ctx, "acme", domain.AuditFilter{Action: domain.ActionReactivationActivate})
 	if len(evs) != 1 || evs[0].Details["credential_id"] != p.PKey || evs[0].TargetID != admin.ID || evs[0].IP == "" {
 		t.Fatalf("audit %+v", evs)
 	}

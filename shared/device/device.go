@@ -17,7 +17,6 @@ import (
 	"push-reactivation/shared/apigw"
 	"push-reactivation/shared/app"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/notify"
 	"push-reactivation/shared/secret"
 )
@@ -25,15 +24,15 @@ import (
 // Store is what the device function needs from the store.
 type Store interface {
 	GetActivationCode(ctx context.Context, hash string) (*domain.ActivationCode, error)
-	GetActivationTarget(ctx context.Context, hash string) (*dynamo.ActivationTarget, error)
-	Redeem(ctx context.Context, red dynamo.Redemption) error
+	GetActivationTarget(ctx context.Context, hash string) (*domain.ActivationTarget, error)
+	Redeem(ctx context.Context, red domain.Redemption) error
 	GetCredential(ctx context.Context, id string) (*domain.Credential, error)
 	SetPushToken(ctx context.Context, credentialID, token string, ev domain.AuditEvent) error
 	// GetLoginAdmin reads an admin and its account in one round trip.
 	GetLoginAdmin(ctx context.Context, adminID, accountID string) (*domain.Admin, *domain.Account, error)
 	ListPendingPushes(ctx context.Context, credentialID string) ([]domain.LoginTx, error)
 	GetPush(ctx context.Context, credentialID, pushID string) (*domain.LoginTx, error)
-	AnswerPush(ctx context.Context, r dynamo.PushReply) error
+	AnswerPush(ctx context.Context, r domain.PushReply) error
 }
 
 // Notifier tells an admin that a new phone was activated for their Duo

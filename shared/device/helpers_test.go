@@ -14,7 +14,6 @@ import (
 	"push-reactivation/shared/device"
 	"push-reactivation/shared/devicesig"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/reactivation"
 	"push-reactivation/shared/secret"
 )
@@ -103,9 +102,9 @@ func (f *fixture) addEmailCode(r domain.Reactivation) string {
 		f.T.Fatal(err)
 	}
 	after, c := before.WithEmailCode(secret.Hash(code), f.Clock.Now())
-	_, err = f.Deps.Store.AddEmailCode(f.Ctx, dynamo.NewEmailCode{Before: *before, After: after, Code: c,
+	_, err = f.Deps.Store.AddEmailCode(f.Ctx, domain.NewEmailCode{Before: *before, After: after, Code: c,
 		Audit: domain.AuditEvent{ID: "email-" + r.ID, Time: f.Clock.Now(), AccountID: r.AccountID, Action: domain.ActionReactivationEmail},
-		Limit: dynamo.Limit{Name: "email", Window: 24 * time.Hour, Max: domain.MaxEmailsPerAdminDay}})
+		Limit: domain.Limit{Name: "email", Window: 24 * time.Hour, Max: domain.MaxEmailsPerAdminDay}})
 	if err != nil {
 		f.T.Fatal(err)
 	}

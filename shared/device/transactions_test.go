@@ -9,7 +9,6 @@ import (
 	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/device"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/secret"
 )
 
@@ -123,7 +122,7 @@ func TestPushAnswers(t *testing.T) {
 		}
 	})
 
-	evs, _, _ := f.Deps.Store.ListAudit(f.Ctx, "acme", dynamo.AuditFilter{Action: domain.ActionLoginPush, Limit: 100})
+	evs, _, _ := f.Deps.Store.ListAudit(f.Ctx, "acme", domain.AuditFilter{Action: domain.ActionLoginPush, Limit: 100})
 	outcomes := map[string]int{}
 	for _, ev := range evs {
 		outcomes[string(ev.Outcome)+"/"+ev.Details["reason"]]++
@@ -151,7 +150,7 @@ func TestAnswerLandsOnLoginTransaction(t *testing.T) {
 	}
 	startPush := func(pushID, code string) {
 		t.Helper()
-		err := f.Deps.Store.StartLoginPush(f.Ctx, dynamo.LoginPush{TxID: tx.ID, CredentialID: p.PKey, PushID: pushID,
+		err := f.Deps.Store.StartLoginPush(f.Ctx, domain.LoginPush{TxID: tx.ID, CredentialID: p.PKey, PushID: pushID,
 			VerificationCodeHash: f.Deps.Config.Codes.Hash(secret.PushVerificationCode, code), VerificationCodeLength: len(code),
 			ExpiresAt: now.Add(domain.PushValidity), MaxPushes: domain.MaxPushesPerLogin,
 			Audit: domain.AuditEvent{ID: "push-" + pushID, Time: now, AccountID: "acme", Action: domain.ActionLoginFactor}})
@@ -215,7 +214,7 @@ func TestRegistrationAndInfo(t *testing.T) {
 	apptest.ExpectFail(t, register(""), 400, 40002)
 	apptest.ExpectFail(t, register("a", "b"), 400, 40002)
 	apptest.ExpectFail(t, register(strings.Repeat("t", 4097)), 400, 40002)
-	evs, _, _ := f.Deps.Store.ListAudit(f.Ctx, "acme", dynamo.AuditFilter{Action: domain.ActionDeviceRegistration})
+	evs, _, _ := f.Deps.Store.ListAudit(f.Ctx, "acme", domain.AuditFilter{Action: domain.ActionDeviceRegistration})
 	if len(evs) != 1 || strings.Contains(evs[0].Details["credential_id"]+evs[0].UserAgent, "fcm-token") {
 		t.Fatalf("registration audit %+v", evs)
 	}

@@ -10,7 +10,6 @@ import (
 	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/device"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/secret"
 )
 
@@ -66,7 +65,7 @@ func TestPushKeepsTheCodeLengthItStartedWith(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		lp := dynamo.LoginPush{TxID: txid, CredentialID: p.PKey, PushID: "push-" + txid, ExpiresAt: now.Add(domain.PushValidity),
+		lp := domain.LoginPush{TxID: txid, CredentialID: p.PKey, PushID: "push-" + txid, ExpiresAt: now.Add(domain.PushValidity),
 			MaxPushes: domain.MaxPushesPerLogin, VerificationCodeLength: len(code),
 			Audit: domain.AuditEvent{ID: "push-" + txid, Time: now, AccountID: admin.AccountID, Action: domain.ActionLoginFactor}}
 		if code != "" {

@@ -16,7 +16,6 @@ import (
 	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/demo"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/hotp"
 	"push-reactivation/shared/login"
 )
@@ -183,7 +182,7 @@ func TestNoSecretsInLogsOrAudit(t *testing.T) {
 	}
 	var audit strings.Builder
 	for _, account := range []string{"acme", "umbrella"} {
-		events, _, err := f.env.Deps.Store.ListAudit(f.env.Ctx, account, dynamo.AuditFilter{Limit: 100})
+		events, _, err := f.env.Deps.Store.ListAudit(f.env.Ctx, account, domain.AuditFilter{Limit: 100})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -164,10 +164,10 @@ func (n *Notifier) audit(ctx context.Context, to *domain.Admin, actorID string, 
 	id, err := secret.ID(n.Random)
 	if err == nil {
 		actx, cancel := domain.Detached(ctx)
-		err = n.Store.PutAudit(actx, domain.AuditEvent{
+		err = n.Store.PutAudit(actx, domain.NewAuditEvent(domain.AuditEvent{
 			ID: id, Time: n.Clock.Now(), AccountID: to.AccountID, ActorID: actorID, TargetID: to.ID,
 			Action: domain.ActionNotification, Outcome: outcome, Details: details,
-		})
+		}))
 		cancel()
 	}
 	if err != nil {

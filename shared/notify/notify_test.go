@@ -15,7 +15,6 @@ import (
 	"push-reactivation/shared/apigw"
 	"push-reactivation/shared/device"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/notify"
 	"push-reactivation/shared/owner"
 	"push-reactivation/shared/reactivation"
@@ -53,7 +52,7 @@ func (f *fixture) activate(code, platform, model string) *apptest.Response {
 
 func (f *fixture) notices() []domain.AuditEvent {
 	f.T.Helper()
-	evs, _, err := f.Deps.Store.ListAudit(f.Ctx, "acme", dynamo.AuditFilter{Action: domain.ActionNotification})
+	evs, _, err := f.Deps.Store.ListAudit(f.Ctx, "acme", domain.AuditFilter{Action: domain.ActionNotification})
 	if err != nil {
 		f.T.Fatal(err)
 	}

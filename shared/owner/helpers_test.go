@@ -11,7 +11,6 @@ import (
 	"push-reactivation/shared/apigw"
 	"push-reactivation/shared/demo"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/login"
 	"push-reactivation/shared/owner"
 	"push-reactivation/shared/reactivation"
@@ -154,6 +153,6 @@ func (f *fixture) adminLog(token, query string) logPage {
 
 // redeem binds a new credential with the code at store level, the way the
 // device API does.
-func (f *fixture) redeem(code, credID string) (*dynamo.ActivationTarget, error) {
+func (f *fixture) redeem(code, credID string) (*domain.ActivationTarget, error) {
 	return f.Redeem(code, credID, "iOS", "iPhone 16")
 }

@@ -211,9 +211,9 @@ func (h *handlers) resetLockout(ctx context.Context, r *apigw.Request) (*apigw.R
 	if err != nil {
 		return nil, err
 	}
-	ev := domain.AuditEvent{ID: id, Time: h.d.Clock.Now(), AccountID: a.AccountID, ActorID: r.Principal.Admin.ID, TargetID: a.ID,
+	ev := domain.NewAuditEvent(domain.AuditEvent{ID: id, Time: h.d.Clock.Now(), AccountID: a.AccountID, ActorID: r.Principal.Admin.ID, TargetID: a.ID,
 		Action: domain.ActionLockoutReset, Outcome: domain.OutcomeSuccess, IP: r.IP(), UserAgent: r.UserAgent(),
-		Details: map[string]string{"previous_status": string(a.Status), "failed_attempts": strconv.Itoa(a.FailedAttempts)}}
+		Details: map[string]string{"previous_status": string(a.Status), "failed_attempts": strconv.Itoa(a.FailedAttempts)}})
 	if err := h.d.Store.ResetLockout(ctx, a.ID, ev); err != nil {
 		return nil, err
 	}
