@@ -2,6 +2,7 @@ package render_test
 
 import (
 	htmltemplate "html/template"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,23 +49,20 @@ func TestSameBytesAsTheStandardTemplates(t *testing.T) {
 		}
 		html := strings.HasSuffix(tc.file, ".html")
 		var ours *render.Template
-		var render1 func(data map[string]any) (string, error)
+		var std interface {
+			Execute(io.Writer, any) error
+		}
 		if html {
 			ours, err = render.HTML(filepath.Base(tc.file), string(src))
-			std := htmltemplate.Must(htmltemplate.New("t").Parse(string(src)))
-			render1 = func(data map[string]any) (string, error) {
-				var b strings.Builder
-				err := std.Execute(&b, data)
-				return b.String(), err
-			}
+			std = htmltemplate.Must(htmltemplate.New("t").Parse(string(src)))
 		} else {
 			ours, err = render.Text(filepath.Base(tc.file), string(src))
-			std := texttemplate.Must(texttemplate.New("t").Parse(string(src)))
-			render1 = func(data map[string]any) (string, error) {
-				var b strings.Builder
-				err := std.Execute(&b, data)
-				return b.String(), err
-			}
+			std = texttemplate.Must(texttemplate.New("t").Parse(string(src)))
+		}
+		render1 := func(data map[string]any) (string, error) {
+			var b strings.Builder
+			err := std.Execute(&b, data)
+			return b.String(), err
 		}
 		if err != nil {
 			t.Fatalf("%s: %v", tc.file, err)
