@@ -5,6 +5,7 @@
 #   make test         every test: format, vet, staticcheck, the OpenAPI lint, go test -race
 #   make build        every function's bootstrap for Lambda (arm64)
 #   make fuzz         every fuzz target for FUZZTIME each (default 30s), one at a time
+#   make bench        bootstrap sizes and cold starts, as ratios to a hello-world function
 #   sam build         uses the build-<LogicalId> targets below (BuildMethod: makefile)
 
 GO          ?= go
