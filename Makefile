@@ -5,6 +5,7 @@
 #   make test         every test: format, vet, staticcheck, the OpenAPI lint, go test -race
 #   make build        every function's bootstrap for Lambda (arm64)
 #   make fuzz         every fuzz target for FUZZTIME each (default 30s), one at a time
+#   make bench        bootstrap sizes and cold starts, as ratios to a hello-world function
 #   sam build         uses the build-<LogicalId> targets below (BuildMethod: makefile)
 
 GO          ?= go
@@ -32,14 +33,17 @@ LOCAL_FLAGS ?=
 SES_LOCAL   := infra/ses-local/node_modules/.bin/aws-ses-v2-local
 REDOCLY     := infra/openapi-lint/node_modules/.bin/redocly
 
-.PHONY: test lint vet openapi-lint build run local-bin clean fuzz
+.PHONY: test lint vet openapi-lint build run local-bin clean fuzz ses-local
 
-test: lint openapi-lint
+# The tests start aws-ses-v2-local (infra/seslocal): the Makefile installs
+# it, as for make run; a test never runs npm itself.
+test: lint openapi-lint ses-local
 	$(GO) test -race -count=1 ./...
 
 lint: vet
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) mod tidy -diff
 	$(STATICCHECK) ./...
 
 vet:
@@ -66,9 +70,13 @@ print-dir-%:
 	@echo $(FUNCTION_DIR_$*)
 
 # aws-ses-v2-local from the pinned lockfile, when it is not installed yet
-# (the local stack re-runs npm ci itself if the installed version drifts).
-$(SES_LOCAL):
+# or the lockfile is newer than the install. infra/seslocal refuses to start
+# an install of another version than the lockfile pins, naming this target.
+$(SES_LOCAL): infra/ses-local/package-lock.json
 	npm ci --prefix infra/ses-local --no-audit --no-fund
+	@touch $@
+
+ses-local: $(SES_LOCAL)
 
 # The OpenAPI document (shared/openapi/openapi.yaml) through Redocly CLI,
 # pinned by infra/openapi-lint's lockfile and installed from it when
@@ -83,7 +91,7 @@ openapi-lint: $(REDOCLY)
 # foreground (exec), so Ctrl-C reaches it directly and it stops every
 # process it started before exiting.
 run:
-	@$(MAKE) --no-print-directory -j2 $(SES_LOCAL) local-bin
+	@$(MAKE) --no-print-directory -j2 ses-local local-bin
 	exec .local/bin/local $(if $(RIE),-rie) $(LOCAL_FLAGS)
 
 local-bin:
@@ -92,3 +100,11 @@ local-bin:
 
 clean:
 	rm -rf .aws-sam .local
+
+# Bootstrap sizes and cold starts under aws-lambda-rie, each as a ratio to
+# a hello-world aws-lambda-go function built the same way (issue 14):
+# infra/bench/coldstart. BENCH_PAIRS interleaved cold-start pairs each.
+BENCH_PAIRS ?= 12
+.PHONY: bench
+bench:
+	$(GO) run ./infra/bench/coldstart -pairs $(BENCH_PAIRS)

@@ -40,7 +40,7 @@ import (
 
 	"push-reactivation/infra/localstack"
 	"push-reactivation/infra/phone"
-	"push-reactivation/shared/apptest"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/smsvoice"
 )
 

@@ -9,13 +9,17 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"push-reactivation/shared/app"
+	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/email"
+	"push-reactivation/shared/sesmail"
 )
 
+// Clients: DynamoDB and SES v2 (the activation email).
 func main() {
-	d, err := app.Load(context.Background())
+	cfg, aws, err := app.Env(context.Background())
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(email.NewRouter(d).Handle)
+	d := app.Load(cfg, dynamo.NewClient(aws))
+	lambda.Start(email.NewRouter(d, sesmail.FromConfig(aws, cfg)).Handle)
 }

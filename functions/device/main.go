@@ -11,12 +11,16 @@ import (
 
 	"push-reactivation/shared/app"
 	"push-reactivation/shared/device"
+	"push-reactivation/shared/dynamo"
+	"push-reactivation/shared/sesmail"
 )
 
+// Clients: DynamoDB and SES v2 (the security notice of each activation).
 func main() {
-	d, err := app.Load(context.Background())
+	cfg, aws, err := app.Env(context.Background())
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(device.NewRouter(d).Handle)
+	d := app.Load(cfg, dynamo.NewClient(aws))
+	lambda.Start(device.NewRouter(d, sesmail.FromConfig(aws, cfg)).Handle)
 }

@@ -10,13 +10,17 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"push-reactivation/shared/app"
+	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/login"
+	"push-reactivation/shared/smsvoice"
 )
 
+// Clients: DynamoDB and SMS/voice (passcodes by text and voice call).
 func main() {
-	d, err := app.Load(context.Background())
+	cfg, aws, err := app.Env(context.Background())
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(login.NewRouter(d).Handle)
+	d := app.Load(cfg, dynamo.NewClient(aws))
+	lambda.Start(login.NewRouter(d, smsvoice.FromConfig(aws, cfg)).Handle)
 }

@@ -10,13 +10,18 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"push-reactivation/shared/app"
+	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/owner"
+	"push-reactivation/shared/sesmail"
 )
 
+// Clients: DynamoDB and SES v2 (the notice to the admin an Owner
+// reactivates).
 func main() {
-	d, err := app.Load(context.Background())
+	cfg, aws, err := app.Env(context.Background())
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(owner.NewRouter(d).Handle)
+	d := app.Load(cfg, dynamo.NewClient(aws))
+	lambda.Start(owner.NewRouter(d, sesmail.FromConfig(aws, cfg)).Handle)
 }

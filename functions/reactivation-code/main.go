@@ -9,13 +9,15 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"push-reactivation/shared/app"
+	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/reactivation"
 )
 
+// Clients: DynamoDB only.
 func main() {
-	d, err := app.Load(context.Background())
+	cfg, aws, err := app.Env(context.Background())
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(reactivation.NewRouter(d).Handle)
+	lambda.Start(reactivation.NewRouter(app.Load(cfg, dynamo.NewClient(aws))).Handle)
 }

@@ -121,7 +121,7 @@ func (c *cli) connect(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	db := config.DynamoDB(cfg)
+	db := dynamo.NewClient(cfg)
 	c.db = db
 	c.store = dynamo.New(db, c.table, domain.SystemClock{})
 	return nil

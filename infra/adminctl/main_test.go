@@ -9,14 +9,16 @@ import (
 	"strings"
 	"testing"
 
+	"push-reactivation/infra/ddblocal"
+	"push-reactivation/internal/testenv"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/app"
-	"push-reactivation/shared/apptest"
 	"push-reactivation/shared/config"
-	"push-reactivation/shared/ddblocal"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/login"
 	"push-reactivation/shared/secret"
+	"push-reactivation/shared/smsvoice"
 )
 
 const table = "adminctl-test"
@@ -52,13 +54,13 @@ func startDB(t *testing.T) *dynamo.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
-	ddblocal.SetTestEnv(t)
+	testenv.SetAWSEnv(t)
 	t.Setenv("AWS_ENDPOINT_URL_DYNAMODB", srv.URL)
 	cfg, err := config.AWS(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return dynamo.New(config.DynamoDB(cfg), table, domain.SystemClock{})
+	return dynamo.New(dynamo.NewClient(cfg), table, domain.SystemClock{})
 }
 
 // TestProvisioning creates the table, accounts, an admin and a policy with
@@ -123,13 +125,14 @@ func TestProvisioning(t *testing.T) {
 		"CODE_HASH_KEY": base64.StdEncoding.EncodeToString([]byte(apptest.CodeHashKey))} {
 		t.Setenv(k, v)
 	}
-	d, err := app.Load(ctx)
+	cfg, awsCfg, err := app.Env(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
+	d := app.Load(cfg, dynamo.NewClient(awsCfg))
 	ev := apptest.Event(apptest.Request{Method: "POST", Path: "/v1/login",
 		JSON: map[string]string{"email": "olivia@acme.example", "password": password}})
-	resp, err := login.NewRouter(d).Handle(ctx, ev)
+	resp, err := login.NewRouter(d, smsvoice.FromConfig(awsCfg, cfg)).Handle(ctx, ev)
 	apptest.CheckContract(t, ev, resp)
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("login: %d %s %v", resp.StatusCode, resp.Body, err)

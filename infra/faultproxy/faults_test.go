@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"push-reactivation/infra/faultproxy"
-	"push-reactivation/shared/apptest"
+	"push-reactivation/internal/testenv"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/sestest"
 )
 
 // flow is the state a step needs, made with every dependency healthy.
@@ -214,7 +214,7 @@ var faultsOf = map[string][]faultproxy.Fault{
 // is lifted nothing was left half-done or counted and the step works.
 func TestDependencyFaults(t *testing.T) {
 	apptest.SetParallelEnv(t)
-	sesURL := sestest.StartT(t).URL()
+	sesURL := testenv.StartSES(t).URL()
 	type matrixCase struct {
 		step
 		service string

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"push-reactivation/infra/faultproxy"
-	"push-reactivation/shared/apptest"
-	"push-reactivation/shared/sestest"
+	"push-reactivation/internal/testenv"
+	"push-reactivation/internal/testenv/apptest"
 )
 
 // maxCallsPerStep bounds the search for the step's last DynamoDB call.
@@ -23,7 +23,7 @@ const maxCallsPerStep = 12
 // it failed lost a write: that fails the test too.
 func TestDynamoDBFailsMidStep(t *testing.T) {
 	apptest.SetParallelEnv(t)
-	sesURL := sestest.StartT(t).URL()
+	sesURL := testenv.StartSES(t).URL()
 	all := steps()
 	names := make([]string, len(all))
 	for i, s := range all {

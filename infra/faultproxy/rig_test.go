@@ -15,8 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"push-reactivation/infra/faultproxy"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/apigw"
-	"push-reactivation/shared/apptest"
 	"push-reactivation/shared/demo"
 	"push-reactivation/shared/device"
 	"push-reactivation/shared/domain"
@@ -67,7 +67,7 @@ func newRig(t *testing.T, sesURL string) *rig {
 		return p.URL
 	}})
 	d := r.Deps
-	r.login, r.react, r.email, r.device, r.owner = login.NewRouter(d), reactivation.NewRouter(d), email.NewRouter(d), device.NewRouter(d), owner.NewRouter(d)
+	r.login, r.react, r.email, r.device, r.owner = login.NewRouter(d, r.Phone()), reactivation.NewRouter(d), email.NewRouter(d, r.Mailer()), device.NewRouter(d, r.Mailer()), owner.NewRouter(d, r.Mailer())
 	return r
 }
 

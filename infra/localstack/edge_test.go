@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/apigw"
-	"push-reactivation/shared/app"
-	"push-reactivation/shared/apptest"
+	"push-reactivation/shared/config"
 	"push-reactivation/shared/demo"
 	"push-reactivation/shared/domain"
 )
@@ -42,19 +42,19 @@ func TestAPIRoutesMatchTemplate(t *testing.T) {
 	if len(defaults) != 1 {
 		t.Fatalf("template.yaml has %d $default routes (%v), want 1: route misses must get the envelope on AWS", len(defaults), defaults)
 	}
-	if !slices.Contains(Routers[defaults[0]](testDeps(t)).Routes(), apigw.DefaultRoute) {
+	if !slices.Contains(testRouter(t, defaults[0]).Routes(), apigw.DefaultRoute) {
 		t.Errorf("%s owns $default but its router does not serve it", defaults[0])
 	}
 }
 
 // edgeGateway is the gateway of the real template in front of the real
-// routers built on d, on a real HTTP server.
-func edgeGateway(t *testing.T, d *app.Deps, timeouts ServerTimeouts) string {
+// routers router builds, on a real HTTP server.
+func edgeGateway(t *testing.T, router func(t *testing.T, id string) *apigw.Router, timeouts ServerTimeouts) string {
 	t.Helper()
 	tm := loadTemplate(t)
 	invokers := map[string]Invoker{}
 	for _, f := range tm.Functions {
-		invokers[f.LogicalID] = RouterInvoker{Router: Routers[f.LogicalID](d)}
+		invokers[f.LogicalID] = RouterInvoker{Router: router(t, f.LogicalID)}
 	}
 	g, err := NewGateway(tm, invokers, nil, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -103,7 +103,15 @@ func edgeCall(t *testing.T, base, method, path, contentType, body string, hdr ma
 // Gateway's bare {"message":"Not Found"}) before.
 func TestGatewayStrictRequestsAndUniformAnswers(t *testing.T) {
 	env := apptest.New(t) // the embedded DynamoDB with the demo data
-	base := edgeGateway(t, env.Deps, APIGatewayTimeouts)
+	base := edgeGateway(t, func(t *testing.T, id string) *apigw.Router {
+		// apptest.New points the SDK at its peers through the
+		// environment, so config.AWS reaches them as main.go would.
+		aws, err := config.AWS(env.Ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return Routers[id](env.Deps, env.Deps.Config, aws)
+	}, APIGatewayTimeouts)
 	origin := map[string]string{"Origin": "http://127.0.0.1:3000"} // the template's PanelOrigin
 	login := `{"email":"owner@acme.example","password":"` + demo.Password + `"}`
 	cases := []struct {
@@ -159,7 +167,7 @@ func TestGatewayStrictRequestsAndUniformAnswers(t *testing.T) {
 // connection ends within a bound; the short timeouts stand in for
 // APIGatewayTimeouts' 10 s.
 func TestGatewayCutsOffSlowBodies(t *testing.T) {
-	base := edgeGateway(t, testDeps(t), ServerTimeouts{ReadHeader: time.Second, Read: time.Second, Write: 5 * time.Second, Idle: time.Second})
+	base := edgeGateway(t, testRouter, ServerTimeouts{ReadHeader: time.Second, Read: time.Second, Write: 5 * time.Second, Idle: time.Second})
 	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
 	if err != nil {
 		t.Fatal(err)

@@ -8,8 +8,8 @@
 //   - the embedded DynamoDB (minidyn) with the table created from the
 //     template, and the demo data;
 //   - aws-ses-v2-local (npm) and the local SMS/voice endpoint;
-//   - the five functions, in process (each with its own *app.Deps, built
-//     by app.Load from its own environment, as in Lambda) or, with RIE,
+//   - the five functions, in process (each wired as its main.go wires it,
+//     from its own environment, as in Lambda) or, with RIE,
 //     as bootstrap binaries under aws-lambda-rie.
 //
 // The command in cmd/local (make run) starts it; tests start it in process
@@ -39,16 +39,16 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"push-reactivation/infra/ddblocal"
 	"push-reactivation/infra/rie"
+	"push-reactivation/infra/seslocal"
 	"push-reactivation/infra/smsvoicelocal"
+	"push-reactivation/shared/apigw"
 	"push-reactivation/shared/app"
-	"push-reactivation/shared/config"
-	"push-reactivation/shared/ddblocal"
 	"push-reactivation/shared/demo"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/secret"
-	"push-reactivation/shared/sestest"
 	"push-reactivation/shared/tablespec"
 )
 
@@ -175,7 +175,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 
 	// aws-ses-v2-local (node) takes a second or two: start it alongside.
 	type sesResult struct {
-		srv *sestest.Server
+		srv *seslocal.Server
 		err error
 	}
 	sesCh := make(chan sesResult, 1)
@@ -378,7 +378,7 @@ func listenHTTPS(addr string) ([]net.Listener, string, error) {
 	return lns, apiHost, nil
 }
 
-func startSES(ctx context.Context, o Options) (*sestest.Server, error) {
+func startSES(ctx context.Context, o Options) (*seslocal.Server, error) {
 	host, portStr, err := net.SplitHostPort(o.SESAddr)
 	if err != nil {
 		return nil, fmt.Errorf("localstack: SES address %q: %w", o.SESAddr, err)
@@ -387,7 +387,7 @@ func startSES(ctx context.Context, o Options) (*sestest.Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("localstack: SES port %q: %w", portStr, err)
 	}
-	return sestest.Start(ctx, sestest.Options{
+	return seslocal.Start(ctx, seslocal.Options{
 		Dir: filepath.Join(o.Root, "infra", "ses-local"), Host: host, Port: port,
 		Stdout: io.Discard, Stderr: prefixed(o.Output, "ses"),
 	})
@@ -400,7 +400,7 @@ func (s *Stack) startDynamoDB(ctx context.Context, o Options, templatePath strin
 	}
 	s.closers = append(s.closers, db.Close)
 	s.DynamoDBURL = db.URL
-	client := config.DynamoDB(localAWSConfig(s.DynamoDBURL))
+	client := dynamo.NewClient(localAWSConfig(s.DynamoDBURL))
 	spec, err := tablespec.Load(templatePath)
 	if err != nil {
 		return err
@@ -484,9 +484,9 @@ func (s *Stack) fillEnv() error {
 var envMu sync.Mutex
 
 // withEnv runs fn with env set in the process environment and restores
-// the previous values afterwards. app.Load reads its configuration and
-// builds its SDK clients from the environment at once, so the *app.Deps
-// built inside keeps this function's settings.
+// the previous values afterwards. app.Env reads the configuration and the
+// SDK configuration from the environment at once, so the router built
+// inside keeps this function's settings.
 func withEnv(env map[string]string, fn func() error) error {
 	envMu.Lock()
 	defer envMu.Unlock()
@@ -522,14 +522,18 @@ func (s *Stack) inProcess(ctx context.Context) (map[string]Invoker, error) {
 		if !ok {
 			return nil, fmt.Errorf("localstack: %s has no router in localstack.Routers", f.LogicalID)
 		}
-		var d *app.Deps
-		if err := withEnv(s.Env[f.LogicalID], func() (err error) {
-			d, err = app.Load(ctx)
-			return err
+		var router *apigw.Router
+		if err := withEnv(s.Env[f.LogicalID], func() error {
+			cfg, aws, err := app.Env(ctx)
+			if err != nil {
+				return err
+			}
+			router = newRouter(app.Load(cfg, dynamo.NewClient(aws)), cfg, aws)
+			return nil
 		}); err != nil {
 			return nil, fmt.Errorf("localstack: %s: %w", f.LogicalID, err)
 		}
-		invokers[f.LogicalID] = RouterInvoker{Router: newRouter(d)}
+		invokers[f.LogicalID] = RouterInvoker{Router: router}
 	}
 	return invokers, nil
 }

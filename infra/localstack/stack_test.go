@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"push-reactivation/infra/localstack/e2e"
-	"push-reactivation/shared/apptest"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/demo"
 	"push-reactivation/shared/secret"
 )

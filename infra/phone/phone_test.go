@@ -28,7 +28,7 @@ import (
 
 	"push-reactivation/infra/phone"
 	"push-reactivation/infra/phone/phonetest"
-	"push-reactivation/shared/apptest"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/device"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/login"
@@ -62,7 +62,7 @@ type fixture struct {
 // the API would, in front of the real handlers and the embedded DynamoDB.
 func newFixture(t *testing.T) *fixture {
 	env := apptest.New(t)
-	srv := httptest.NewServer(phonetest.CheckedGateway(apptest.ContractCheck(t), device.NewService(env.Deps).Router(), login.NewRouter(env.Deps), owner.NewRouter(env.Deps)))
+	srv := httptest.NewServer(phonetest.CheckedGateway(apptest.ContractCheck(t), device.NewService(env.Deps).Router(), login.NewRouter(env.Deps, env.Phone()), owner.NewRouter(env.Deps, env.Mailer())))
 	t.Cleanup(srv.Close)
 	return &fixture{Env: env, server: srv, react: reactivation.NewService(env.Deps)}
 }

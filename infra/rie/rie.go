@@ -23,6 +23,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"push-reactivation/infra/procgroup"
 )
 
 // Module is the emulator's Go package, pinned (DESIGN.md §8): `go install`
@@ -143,7 +145,7 @@ func start(ctx context.Context, o Options) (*Process, error) {
 	if o.Output == nil {
 		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	}
-	cmd.SysProcAttr = sysProcAttr()
+	cmd.SysProcAttr = procgroup.SysProcAttr()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("rie: start %s: %w", o.Binary, err)
 	}
@@ -224,11 +226,11 @@ func (p *Process) Close() error {
 	var err error
 	p.closeOnce.Do(func() {
 		kids := children(p.cmd.Process.Pid)
-		signalGroup(p.cmd.Process.Pid, false)
+		_ = procgroup.Signal(p.cmd.Process.Pid, false)
 		select {
 		case <-p.exited:
 		case <-time.After(2 * time.Second):
-			signalGroup(p.cmd.Process.Pid, true)
+			_ = procgroup.Signal(p.cmd.Process.Pid, true)
 			select {
 			case <-p.exited:
 			case <-time.After(5 * time.Second):
@@ -239,8 +241,8 @@ func (p *Process) Close() error {
 		// it does not outlive the emulator.
 		for _, k := range kids {
 			if k.alive() {
-				killProcess(k.pid)
-				signalGroup(k.pid, true)
+				procgroup.Kill(k.pid)
+				_ = procgroup.Signal(k.pid, true)
 			}
 		}
 	})

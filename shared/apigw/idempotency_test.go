@@ -15,15 +15,15 @@ import (
 
 	"push-reactivation/infra/faultproxy"
 	"push-reactivation/infra/smsvoicelocal"
+	"push-reactivation/internal/testenv"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/apigw"
-	"push-reactivation/shared/apptest"
 	"push-reactivation/shared/demo"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/email"
 	"push-reactivation/shared/login"
 	"push-reactivation/shared/reactivation"
 	"push-reactivation/shared/secret"
-	"push-reactivation/shared/sestest"
 	"push-reactivation/shared/smsvoice"
 )
 
@@ -65,7 +65,7 @@ func smsTo(env *apptest.Env, phone string) []smsvoicelocal.Message {
 // auditCount counts the audit items of an account, read from DynamoDB.
 func auditCount(env *apptest.Env, account string) int {
 	env.T.Helper()
-	out, err := env.Deps.AWS.DynamoDB.Query(env.Ctx, &dynamodb.QueryInput{
+	out, err := env.AWS.DynamoDB.Query(env.Ctx, &dynamodb.QueryInput{
 		TableName: aws.String(env.Deps.Config.TableName), KeyConditionExpression: aws.String("PK = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: "AUDIT#" + account}},
 	})
@@ -92,7 +92,7 @@ func sameAnswer(t *testing.T, first, again *apptest.Response) {
 
 func TestReplayedSMSFactorSendsOneSMS(t *testing.T) {
 	env := apptest.New(t)
-	r := login.NewRouter(env.Deps)
+	r := login.NewRouter(env.Deps, env.Phone())
 	tx := startLogin(env, r)
 	key := "factor-key-0b6f1c"
 	call := func() *apptest.Response {
@@ -125,7 +125,7 @@ func TestReplayedSMSFactorSendsOneSMS(t *testing.T) {
 // without it the stored answer (here a session token) is out of reach.
 func TestLoginReplayNeedsLoginSecret(t *testing.T) {
 	env := apptest.New(t)
-	r := login.NewRouter(env.Deps)
+	r := login.NewRouter(env.Deps, env.Phone())
 	tx := startLogin(env, r)
 	secretHeader := map[string]string{login.LoginSecretHeader: tx.LoginSecret}
 	env.Call(r, apptest.Request{Method: "POST", Path: "/v1/login/" + tx.TxID + "/factor", JSON: map[string]string{"factor": "sms"}, Headers: secretHeader}).OK(t, nil)
@@ -201,7 +201,7 @@ func TestConcurrentReactivationsWithOneKey(t *testing.T) {
 // countActions counts the audit events of an action, read from DynamoDB.
 func countActions(env *apptest.Env, account, action string) int {
 	env.T.Helper()
-	out, err := env.Deps.AWS.DynamoDB.Query(env.Ctx, &dynamodb.QueryInput{
+	out, err := env.AWS.DynamoDB.Query(env.Ctx, &dynamodb.QueryInput{
 		TableName: aws.String(env.Deps.Config.TableName), KeyConditionExpression: aws.String("PK = :pk"),
 		FilterExpression:          aws.String("#a = :a"),
 		ExpressionAttributeNames:  map[string]string{"#a": "action"},
@@ -215,10 +215,10 @@ func countActions(env *apptest.Env, account, action string) int {
 
 // Ten concurrent activation emails with one key: one email.
 func TestConcurrentEmailsWithOneKey(t *testing.T) {
-	srv := sestest.StartT(t)
+	srv := testenv.StartSES(t)
 	t.Setenv("AWS_ENDPOINT_URL_SESV2", srv.URL())
 	env := apptest.New(t)
-	react, mail := reactivation.NewRouter(env.Deps), email.NewRouter(env.Deps)
+	react, mail := reactivation.NewRouter(env.Deps), email.NewRouter(env.Deps, env.Mailer())
 	token := env.SessionFor(adminEmail)
 	st := env.StartReactivation(react, token, apptest.SelfReactivationPath, nil)
 	const n = 10
@@ -290,7 +290,7 @@ func TestAnotherSessionHasItsOwnRecord(t *testing.T) {
 		t.Fatal("the second session got the first one's answer")
 	}
 	// POST /v1/login: the same email from another address is another caller.
-	lr := login.NewRouter(env.Deps)
+	lr := login.NewRouter(env.Deps, env.Phone())
 	var txids []string
 	for _, ip := range []string{"203.0.113.7", "198.51.100.9"} {
 		ev := apptest.Event(apptest.Request{Method: "POST", Path: "/v1/login", JSON: map[string]string{"email": adminEmail, "password": demo.Password}, Headers: withKey("login-key", nil)})
@@ -336,7 +336,7 @@ func TestInvalidIdempotencyKeys(t *testing.T) {
 func idempotencyItem(env *apptest.Env, scope, key string) map[string]types.AttributeValue {
 	env.T.Helper()
 	hash := apigw.DeriveIdempotencyKeys(scope, key).KeyHash
-	out, err := env.Deps.AWS.DynamoDB.GetItem(env.Ctx, &dynamodb.GetItemInput{
+	out, err := env.AWS.DynamoDB.GetItem(env.Ctx, &dynamodb.GetItemInput{
 		TableName: aws.String(env.Deps.Config.TableName), ConsistentRead: aws.Bool(true),
 		Key: map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "IDEM#" + hash}, "SK": &types.AttributeValueMemberS{Value: "#IDEM"}},
 	})
@@ -371,7 +371,7 @@ func itemText(item map[string]types.AttributeValue) string {
 // scope opens them.
 func TestStoredAnswersHoldNoUsableSecret(t *testing.T) {
 	env := apptest.New(t)
-	lr, rr := login.NewRouter(env.Deps), reactivation.NewRouter(env.Deps)
+	lr, rr := login.NewRouter(env.Deps, env.Phone()), reactivation.NewRouter(env.Deps)
 	const key = "0b6f1c2e-4d1a-4f7e-9a53-5c7e2b1d9f00"
 
 	// POST /v1/login with a key: the answer holds the login secret.
@@ -606,7 +606,7 @@ func TestDependency503IsNotStored(t *testing.T) {
 		sms = p
 		return p.URL
 	}})
-	r := login.NewRouter(env.Deps)
+	r := login.NewRouter(env.Deps, env.Phone())
 	tx := startLogin(env.Env, r)
 	headers := withKey("sms-when-down", map[string]string{login.LoginSecretHeader: tx.LoginSecret})
 	call := func() *apptest.Response {

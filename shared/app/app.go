@@ -1,12 +1,17 @@
-// Package app wires the dependencies every function shares: configuration,
-// logger, clock, randomness, the store and the session authenticator.
-// Lambda entry points, the local stack and end-to-end tests all build their
-// routers from a *Deps, so the same code runs everywhere.
+// Package app holds what every function shares once its own graph is
+// built: configuration, logger, clock, randomness, the store, the session
+// authenticator and the Idempotency-Key records. Every function reads the
+// one DynamoDB table, so these are truly common; the SDK clients that only
+// some functions use (SES v2, SMS/voice) are not here: each
+// functions/<name>/main.go builds the ones it calls and hands them to its
+// router, so main.go shows what a function depends on.
 package app
 
 import (
 	"context"
 	"log/slog"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"push-reactivation/shared/apigw"
 	"push-reactivation/shared/config"
@@ -26,31 +31,31 @@ type Deps struct {
 	// Idempotency keeps the Idempotency-Key records of the panel routes
 	// (apigw.Router.WithIdempotency; DESIGN.md §4.1).
 	Idempotency apigw.Idempotency
-	// AWS holds the SDK clients; nil fields are built on first use by the
-	// function that needs them (see the Mailer and SMSVoice helpers of
-	// each function's package).
-	AWS *AWSClients
 }
 
-// Load reads the configuration from the environment and builds the
-// dependencies with the real clock and crypto/rand.
-func Load(ctx context.Context) (*Deps, error) {
+// Env reads the configuration and the SDK configuration from the
+// environment: the first step of every main.go.
+func Env(ctx context.Context) (config.Config, aws.Config, error) {
 	cfg, err := config.FromEnv()
 	if err != nil {
-		return nil, err
+		return cfg, aws.Config{}, err
 	}
-	clients, err := NewAWSClients(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return New(cfg, cfg.Logger(), domain.SystemClock{}, domain.SystemRandom, clients), nil
+	awsCfg, err := config.AWS(ctx)
+	return cfg, awsCfg, err
 }
 
-// New builds the dependencies from parts; tests pass a fake clock.
-func New(cfg config.Config, log *slog.Logger, clock domain.Clock, random domain.Random, clients *AWSClients) *Deps {
-	store := dynamo.New(clients.DynamoDB, cfg.TableName, clock)
+// Load builds the shared dependencies of a Lambda function around its
+// DynamoDB client (dynamo.NewClient), with the real clock and crypto/rand.
+func Load(cfg config.Config, db dynamo.API) *Deps {
+	return New(cfg, cfg.Logger(), domain.SystemClock{}, domain.SystemRandom, db)
+}
+
+// New builds the dependencies from parts; tests pass a fake clock and
+// their own DynamoDB client (one that counts round trips, say).
+func New(cfg config.Config, log *slog.Logger, clock domain.Clock, random domain.Random, db dynamo.API) *Deps {
+	store := dynamo.New(db, cfg.TableName, clock)
 	return &Deps{
-		Config: cfg, Log: log, Clock: clock, Random: random, Store: store, AWS: clients,
+		Config: cfg, Log: log, Clock: clock, Random: random, Store: store,
 		Sessions:    &session.Service{Store: store, Clock: clock},
 		Idempotency: apigw.Idempotency{Store: store, Clock: clock, Random: random},
 	}

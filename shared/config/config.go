@@ -1,6 +1,7 @@
 // Package config is the one place that reads configuration: the
 // environment variables declared in template.yaml, and the AWS SDK
-// clients built from the SDK's own standard settings. Endpoints are never
+// configuration from the SDK's own standard settings, bounded per kind of
+// call (ForDynamoDB, ForSend). Endpoints are never
 // overridden by custom code paths, only by AWS_ENDPOINT_URL_<SERVICE>.
 package config
 
@@ -20,9 +21,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/pinpointsmsvoicev2"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"push-reactivation/shared/secret"
 )
@@ -200,27 +198,18 @@ func bounded(cfg aws.Config, t clientTimeouts, opts []ClientOption) aws.Config {
 	return cfg
 }
 
-// DynamoDB builds the DynamoDB client, with bounded attempts (see
-// clientTimeouts). The embedded minidyn server sends no valid CRC32
-// header, so response checksum validation is switched off for loopback
-// endpoints, and only for them.
-func DynamoDB(cfg aws.Config, opts ...ClientOption) *dynamodb.Client {
-	return dynamodb.NewFromConfig(bounded(cfg, dynamoTimeouts, opts), func(o *dynamodb.Options) {
-		if o.BaseEndpoint != nil && IsLoopback(*o.BaseEndpoint) {
-			o.DisableValidateResponseChecksum = true
-		}
-	})
+// ForDynamoDB returns cfg with the bounded attempts of DynamoDB calls
+// (see clientTimeouts), for dynamo.NewClient. The SDK clients themselves
+// are built by the adapter that calls them (dynamo, sesmail, smsvoice), so
+// a function links only the clients it uses and this package none.
+func ForDynamoDB(cfg aws.Config, opts ...ClientOption) aws.Config {
+	return bounded(cfg, dynamoTimeouts, opts)
 }
 
-// SESv2 builds the SES v2 client, with bounded attempts.
-func SESv2(cfg aws.Config, opts ...ClientOption) *sesv2.Client {
-	return sesv2.NewFromConfig(bounded(cfg, sendTimeouts, opts))
-}
-
-// SMSVoice builds the End User Messaging SMS and Voice v2 client, with
-// bounded attempts.
-func SMSVoice(cfg aws.Config, opts ...ClientOption) *pinpointsmsvoicev2.Client {
-	return pinpointsmsvoicev2.NewFromConfig(bounded(cfg, sendTimeouts, opts))
+// ForSend returns cfg with the bounded attempts of SES and SMS/voice sends,
+// for sesmail.NewClient and smsvoice.NewClient.
+func ForSend(cfg aws.Config, opts ...ClientOption) aws.Config {
+	return bounded(cfg, sendTimeouts, opts)
 }
 
 // IsLoopback reports whether the endpoint URL points at this machine.

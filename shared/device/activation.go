@@ -9,7 +9,6 @@ import (
 	"push-reactivation/shared/apigw"
 	"push-reactivation/shared/devicesig"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/secret"
 )
 
@@ -82,12 +81,12 @@ func (s *Service) activate(ctx context.Context, r *apigw.Request) (*apigw.Respon
 			details[k] = v
 		}
 	}
-	err = s.Store.Redeem(ctx, dynamo.Redemption{
+	err = s.Store.Redeem(ctx, domain.Redemption{
 		Target:     target,
 		Credential: cred,
-		Audit: domain.AuditEvent{ID: eventID, Time: cred.ActivatedAt, AccountID: target.Admin.AccountID,
+		Audit: domain.NewAuditEvent(domain.AuditEvent{ID: eventID, Time: cred.ActivatedAt, AccountID: target.Admin.AccountID,
 			ActorID: target.Admin.ID, TargetID: target.Admin.ID, Action: domain.ActionReactivationActivate,
-			Outcome: domain.OutcomeSuccess, IP: r.IP(), UserAgent: r.UserAgent(), Details: details},
+			Outcome: domain.OutcomeSuccess, IP: r.IP(), UserAgent: r.UserAgent(), Details: details}),
 	})
 	if err != nil {
 		return nil, err
@@ -141,7 +140,7 @@ func parseActivationForm(form url.Values) (activationForm, error) {
 
 // newCredential makes the credential a redeem writes: fresh pkey, akey and
 // HOTP secret from the service's randomness, counter at 0.
-func (s *Service) newCredential(t *dynamo.ActivationTarget, f activationForm) (domain.Credential, error) {
+func (s *Service) newCredential(t *domain.ActivationTarget, f activationForm) (domain.Credential, error) {
 	pkey, err := secret.String(s.Random, domain.DeviceIDAlphabet, domain.DeviceIDRandomChars)
 	if err != nil {
 		return domain.Credential{}, err

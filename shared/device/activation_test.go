@@ -16,9 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"push-reactivation/shared/apptest"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/hotp"
 )
 
@@ -61,7 +60,7 @@ func TestActivationIssuesCredential(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The audit event names the device, never a secret.
-	evs, _, _ := f.Deps.Store.ListAudit(f.Ctx, "acme", dynamo.AuditFilter{Action: domain.ActionReactivationActivate})
+	evs, _, _ := f.Deps.Store.ListAudit(f.Ctx, "acme", domain.AuditFilter{Action: domain.ActionReactivationActivate})
 	if len(evs) != 1 || evs[0].Details["credential_id"] != p.PKey || evs[0].TargetID != admin.ID || evs[0].IP == "" {
 		t.Fatalf("audit %+v", evs)
 	}
@@ -76,7 +75,7 @@ func TestActivationIssuesCredential(t *testing.T) {
 		t.Fatalf("notices %+v", f.notes.calls)
 	}
 	// Single use.
-	wantFail(t, f.activateRaw(started.Code, activationForm(key(1))), 404, 40403)
+	apptest.ExpectFail(t, f.activateRaw(started.Code, activationForm(key(1))), 404, 40403)
 }
 
 // TestActivationFieldsFromQueryString: the protocol accepts the fields in
@@ -119,14 +118,14 @@ func TestActivationRejectsBadInputWithoutConsumingTheCode(t *testing.T) {
 	}
 	for name, form := range cases {
 		resp := f.activateRaw(started.Code, form)
-		fe := wantFail(t, resp, 400, 40002)
+		fe := apptest.ExpectFail(t, resp, 400, 40002)
 		if strings.Contains(resp.Body, started.Code) {
 			t.Fatalf("%s: response echoes the code", name)
 		}
 		t.Logf("%s: %s", name, fe.MessageDetail)
 	}
 	// A malformed form body is refused the same way.
-	wantFail(t, f.call(apptest.Request{Method: "POST", Path: "/push/v2/activation/" + started.Code, Body: "pubkey=%zz",
+	apptest.ExpectFail(t, f.call(apptest.Request{Method: "POST", Path: "/push/v2/activation/" + started.Code, Body: "pubkey=%zz",
 		Headers: map[string]string{"content-type": "application/x-www-form-urlencoded"}}), 400, 40002)
 
 	f.activate(started.Code, key(0))
@@ -167,7 +166,7 @@ func TestUnknownActivationCodesLookAlike(t *testing.T) {
 	check := func(name, code string) {
 		t.Helper()
 		resp := f.activateRaw(code, activationForm(key(1)))
-		wantFail(t, resp, 404, 40403)
+		apptest.ExpectFail(t, resp, 404, 40403)
 		if want == nil {
 			want = resp
 		}
@@ -286,14 +285,14 @@ func TestSharedPhoneReactivation(t *testing.T) {
 	}
 	// The old credential is shut out, whatever it asks.
 	unauth := f.signed(oldAdmin, signedReq{method: "GET", path: "/push/v2/device/transactions", params: txParams(oldAdmin)})
-	wantFail(t, unauth, 401, 40101)
-	wantFail(t, f.reply(oldAdmin, stalePush.PushID, "answer", "approve"), 401, 40101)
-	wantFail(t, f.signed(oldAdmin, signedReq{method: "GET", path: "/push/v2/device/info"}), 401, 40101)
+	apptest.ExpectFail(t, unauth, 401, 40101)
+	apptest.ExpectFail(t, f.reply(oldAdmin, stalePush.PushID, "answer", "approve"), 401, 40101)
+	apptest.ExpectFail(t, f.signed(oldAdmin, signedReq{method: "GET", path: "/push/v2/device/info"}), 401, 40101)
 	if st := f.loginStatus(stalePush); st != domain.LoginPending {
 		t.Fatalf("stale push %s", st)
 	}
 	// The new credential cannot answer a push that was sent to the old one.
-	wantFail(t, f.reply(newAdmin, stalePush.PushID, "answer", "approve"), 404, 40401)
+	apptest.ExpectFail(t, f.reply(newAdmin, stalePush.PushID, "answer", "approve"), 404, 40401)
 	if st := f.loginStatus(stalePush); st != domain.LoginPending {
 		t.Fatalf("stale push %s", st)
 	}

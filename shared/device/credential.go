@@ -35,9 +35,9 @@ func (s *Service) register(ctx context.Context, r *apigw.Request) (*apigw.Respon
 	if err != nil {
 		return nil, err
 	}
-	ev := domain.AuditEvent{ID: eventID, Time: s.Clock.Now(), AccountID: req.cred.AccountID, ActorID: req.cred.AdminID,
+	ev := domain.NewAuditEvent(domain.AuditEvent{ID: eventID, Time: s.Clock.Now(), AccountID: req.cred.AccountID, ActorID: req.cred.AdminID,
 		TargetID: req.cred.AdminID, Action: domain.ActionDeviceRegistration, Outcome: domain.OutcomeSuccess,
-		IP: r.IP(), UserAgent: r.UserAgent(), Details: map[string]string{"credential_id": req.cred.ID}}
+		IP: r.IP(), UserAgent: r.UserAgent(), Details: map[string]string{"credential_id": req.cred.ID}})
 	if err := s.Store.SetPushToken(ctx, req.cred.ID, token, ev); err != nil {
 		return nil, err
 	}

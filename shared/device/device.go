@@ -17,7 +17,6 @@ import (
 	"push-reactivation/shared/apigw"
 	"push-reactivation/shared/app"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/notify"
 	"push-reactivation/shared/secret"
 )
@@ -25,15 +24,15 @@ import (
 // Store is what the device function needs from the store.
 type Store interface {
 	GetActivationCode(ctx context.Context, hash string) (*domain.ActivationCode, error)
-	GetActivationTarget(ctx context.Context, hash string) (*dynamo.ActivationTarget, error)
-	Redeem(ctx context.Context, red dynamo.Redemption) error
+	GetActivationTarget(ctx context.Context, hash string) (*domain.ActivationTarget, error)
+	Redeem(ctx context.Context, red domain.Redemption) error
 	GetCredential(ctx context.Context, id string) (*domain.Credential, error)
 	SetPushToken(ctx context.Context, credentialID, token string, ev domain.AuditEvent) error
 	// GetLoginAdmin reads an admin and its account in one round trip.
 	GetLoginAdmin(ctx context.Context, adminID, accountID string) (*domain.Admin, *domain.Account, error)
 	ListPendingPushes(ctx context.Context, credentialID string) ([]domain.LoginTx, error)
 	GetPush(ctx context.Context, credentialID, pushID string) (*domain.LoginTx, error)
-	AnswerPush(ctx context.Context, r dynamo.PushReply) error
+	AnswerPush(ctx context.Context, r domain.PushReply) error
 }
 
 // Notifier tells an admin that a new phone was activated for their Duo
@@ -69,10 +68,11 @@ func NewService(d *app.Deps) *Service {
 }
 
 // NewRouter is the router of DeviceFunction: every route of DESIGN.md §5,
-// with the security notice of each activation sent by email (shared/notify).
-func NewRouter(d *app.Deps) *apigw.Router {
+// with the security notice of each activation sent by email through mailer
+// (shared/notify).
+func NewRouter(d *app.Deps, mailer notify.Mailer) *apigw.Router {
 	s := NewService(d)
-	s.Notifier = notify.New(d)
+	s.Notifier = notify.New(d, mailer)
 	return s.Router()
 }
 

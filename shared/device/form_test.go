@@ -3,6 +3,8 @@ package device_test
 import (
 	"net/url"
 	"testing"
+
+	"push-reactivation/internal/testenv/apptest"
 )
 
 // TestActivationRefusesFormatCharacters: the device text fields that end
@@ -18,7 +20,7 @@ func TestActivationRefusesFormatCharacters(t *testing.T) {
 	for _, field := range []string{"platform", "model", "app_version", "device_name"} {
 		for _, r := range []rune{'\u202e', '\u200b', '\u2066', '\ufeff', '\u00ad', '\u0000', '\u001b', '\u0085'} {
 			form := url.Values{"pubkey": {good}, field: {"iPhone" + string(r) + "gnp.exe"}}
-			fe := wantFail(t, f.activateRaw(started.Code, form), 400, 40002)
+			fe := apptest.ExpectFail(t, f.activateRaw(started.Code, form), 400, 40002)
 			if fe.MessageDetail != field {
 				t.Errorf("%s with %U: detail %q, want the field's name", field, r, fe.MessageDetail)
 			}

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"push-reactivation/shared/apptest"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/devicesig"
 )
 

@@ -9,12 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/apigw"
-	"push-reactivation/shared/apptest"
 	"push-reactivation/shared/device"
 	"push-reactivation/shared/devicesig"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/reactivation"
 	"push-reactivation/shared/secret"
 )
@@ -103,9 +102,9 @@ func (f *fixture) addEmailCode(r domain.Reactivation) string {
 		f.T.Fatal(err)
 	}
 	after, c := before.WithEmailCode(secret.Hash(code), f.Clock.Now())
-	_, err = f.Deps.Store.AddEmailCode(f.Ctx, dynamo.NewEmailCode{Before: *before, After: after, Code: c,
+	_, err = f.Deps.Store.AddEmailCode(f.Ctx, domain.NewEmailCode{Before: *before, After: after, Code: c,
 		Audit: domain.AuditEvent{ID: "email-" + r.ID, Time: f.Clock.Now(), AccountID: r.AccountID, Action: domain.ActionReactivationEmail},
-		Limit: dynamo.Limit{Name: "email", Window: 24 * time.Hour, Max: domain.MaxEmailsPerAdminDay}})
+		Limit: domain.Limit{Name: "email", Window: 24 * time.Hour, Max: domain.MaxEmailsPerAdminDay}})
 	if err != nil {
 		f.T.Fatal(err)
 	}
@@ -263,17 +262,4 @@ func (f *fixture) credential(pkey string) *domain.Credential {
 		f.T.Fatal(err)
 	}
 	return c
-}
-
-// wantFail checks a FAIL envelope's status and code.
-func wantFail(t testing.TB, resp *apptest.Response, status, code int) apigw.FailEnvelope {
-	t.Helper()
-	if resp.Status != status {
-		t.Fatalf("status %d, want %d: %s", resp.Status, status, resp.Body)
-	}
-	fe := resp.Fail(t)
-	if fe.Code != code {
-		t.Fatalf("code %d, want %d: %s", fe.Code, code, resp.Body)
-	}
-	return fe
 }

@@ -1,26 +1,28 @@
 package device
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"html/template"
 	"net/http"
+	"strings"
 	"time"
 
 	"push-reactivation/shared/apigw"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/reactivation"
+	"push-reactivation/shared/render"
 	"push-reactivation/shared/secret"
 )
 
 //go:embed landing.html
 var landingHTML string
 
-var landingTemplate = template.Must(template.New("landing").Parse(landingHTML))
+// landingTemplate is filled by shared/render (not html/template: see that
+// package for why), with html/template's escaping.
+var landingTemplate = render.MustHTML("landing.html", landingHTML)
 
 // landingHeaders go with every landing page. The page holds an activation
 // code, so it must not be cached, indexed, framed or leaked through a
@@ -37,12 +39,12 @@ var landingHeaders = map[string]string{
 // landingPage is what the template shows.
 type landingPage struct {
 	Found bool
-	// DuoLink and QR are typed as trusted URLs: html/template would
+	// DuoLink and QR are typed as trusted URLs: the escaper would
 	// otherwise replace the duo: and data: schemes. Both are built here
 	// from a code already checked to be 20 alphanumerics and the
 	// configured host, nothing else.
-	DuoLink   template.URL
-	QR        template.URL
+	DuoLink   render.URL
+	QR        render.URL
 	ExpiresAt string
 	ExpiresIn string
 }
@@ -73,16 +75,18 @@ func (s *Service) landing(ctx context.Context, r *apigw.Request) (*apigw.Respons
 	now := s.Clock.Now()
 	return s.landingResponse(http.StatusOK, landingPage{
 		Found:     true,
-		DuoLink:   template.URL("duo://" + barcode),
-		QR:        template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
+		DuoLink:   render.URL("duo://" + barcode),
+		QR:        render.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
 		ExpiresAt: c.ExpiresAt.UTC().Format("Mon 2 Jan 2006 at 15:04 UTC"),
 		ExpiresIn: until(c.ExpiresAt.Sub(now)),
 	})
 }
 
 func (s *Service) landingResponse(status int, p landingPage) (*apigw.Response, error) {
-	var b bytes.Buffer
-	if err := landingTemplate.Execute(&b, p); err != nil {
+	var b strings.Builder
+	if err := landingTemplate.Execute(&b, render.Data{
+		"Found": p.Found, "DuoLink": p.DuoLink, "QR": p.QR, "ExpiresAt": p.ExpiresAt, "ExpiresIn": p.ExpiresIn,
+	}); err != nil {
 		return nil, fmt.Errorf("device: render landing page: %w", err)
 	}
 	resp := apigw.Raw(status, landingHeaders["Content-Type"], b.String())

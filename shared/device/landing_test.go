@@ -14,8 +14,8 @@ import (
 
 	"github.com/awslabs/goformation/v7"
 
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/apigw"
-	"push-reactivation/shared/apptest"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/reactivation"
 	"push-reactivation/shared/tablespec"

@@ -1,52 +1,18 @@
 package device_test
 
 import (
-	"context"
-	"sync/atomic"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
-	"push-reactivation/shared/apptest"
+	"push-reactivation/internal/testenv/apptest"
+	"push-reactivation/internal/testenv/dynamotest"
 	"push-reactivation/shared/dynamo"
 )
-
-// counting counts DynamoDB round trips.
-type counting struct {
-	dynamo.API
-	n atomic.Int64
-}
-
-func (c *counting) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
-	c.n.Add(1)
-	return c.API.GetItem(ctx, in, o...)
-}
-func (c *counting) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
-	c.n.Add(1)
-	return c.API.PutItem(ctx, in, o...)
-}
-func (c *counting) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
-	c.n.Add(1)
-	return c.API.UpdateItem(ctx, in, o...)
-}
-func (c *counting) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
-	c.n.Add(1)
-	return c.API.Query(ctx, in, o...)
-}
-func (c *counting) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
-	c.n.Add(1)
-	return c.API.BatchGetItem(ctx, in, o...)
-}
-func (c *counting) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
-	c.n.Add(1)
-	return c.API.TransactWriteItems(ctx, in, o...)
-}
 
 // TestRoundTripsPerEndpoint pins the round trips docs/device.md gives for
 // each endpoint.
 func TestRoundTripsPerEndpoint(t *testing.T) {
 	f := newFixture(t)
-	counter := &counting{API: f.Deps.AWS.DynamoDB}
+	counter := dynamotest.NewCountingAPI(f.AWS.DynamoDB)
 	f.svc.Store = dynamo.New(counter, f.Deps.Config.TableName, f.Clock)
 	f.svc.Notifier = nil
 	f.router = f.svc.Router()
@@ -54,11 +20,11 @@ func TestRoundTripsPerEndpoint(t *testing.T) {
 
 	measure := func(name string, want int64, call func() *apptest.Response) {
 		t.Helper()
-		counter.n.Store(0)
+		counter.Reset()
 		if resp := call(); resp.Status != 200 {
 			t.Fatalf("%s: %d %s", name, resp.Status, resp.Body)
 		}
-		if got := counter.n.Load(); got != want {
+		if got := counter.Count(); got != want {
 			t.Errorf("%s: %d round trips, want %d", name, got, want)
 		}
 	}
@@ -94,7 +60,7 @@ func TestRoundTripsPerEndpoint(t *testing.T) {
 // embedded DynamoDB.
 func BenchmarkDeviceEndpoints(b *testing.B) {
 	f := newFixture(b)
-	counter := &counting{API: f.Deps.AWS.DynamoDB}
+	counter := dynamotest.NewCountingAPI(f.AWS.DynamoDB)
 	f.svc.Store = dynamo.New(counter, f.Deps.Config.TableName, f.Clock)
 	f.svc.Notifier = nil
 	f.router = f.svc.Router()
@@ -115,13 +81,13 @@ func BenchmarkDeviceEndpoints(b *testing.B) {
 		{"landing", func() *apptest.Response { return f.call(apptest.Request{Method: "GET", Path: "/activate/" + landing}) }},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			counter.n.Store(0)
+			counter.Reset()
 			for b.Loop() {
 				if resp := c.call(); resp.Status != 200 {
 					b.Fatalf("%d %s", resp.Status, resp.Body)
 				}
 			}
-			b.ReportMetric(float64(counter.n.Load())/float64(b.N), "roundtrips/op")
+			b.ReportMetric(float64(counter.Count())/float64(b.N), "roundtrips/op")
 		})
 	}
 }

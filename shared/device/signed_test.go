@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"push-reactivation/shared/apptest"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/devicesig"
 	"push-reactivation/shared/domain"
 )
@@ -83,7 +83,7 @@ func TestSignedRequestFailuresLookAlike(t *testing.T) {
 	var first string
 	for name, c := range fails {
 		resp := f.signed(c.p, c.r)
-		wantFail(t, resp, 401, 40101)
+		apptest.ExpectFail(t, resp, 401, 40101)
 		if first == "" {
 			first = resp.Body
 		}
@@ -95,7 +95,7 @@ func TestSignedRequestFailuresLookAlike(t *testing.T) {
 	authPost, _ := devicesig.Sign(p.key, p.PKey, devicesig.FormatDate(now), "POST", apptest.APIHost, path, txParams(p))
 	resp := f.call(apptest.Request{Method: "GET", Path: path, Query: devicesig.EncodeParams(txParams(p)),
 		Headers: map[string]string{"authorization": authPost, "x-duo-date": devicesig.FormatDate(now)}})
-	wantFail(t, resp, 401, 40101)
+	apptest.ExpectFail(t, resp, 401, 40101)
 	if strings.Contains(f.Logs.String(), p.HOTPSecret) || strings.Contains(f.Logs.String(), authPost) {
 		t.Fatal("a secret or signature reached the logs")
 	}

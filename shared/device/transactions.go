@@ -6,7 +6,6 @@ import (
 
 	"push-reactivation/shared/apigw"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/secret"
 )
 
@@ -156,10 +155,10 @@ func (s *Service) answer(ctx context.Context, r *apigw.Request) (*apigw.Response
 	if status != domain.LoginApproved {
 		outcome, details["reason"] = domain.OutcomeFailure, reason
 	}
-	err = s.Store.AnswerPush(ctx, dynamo.PushReply{
+	err = s.Store.AnswerPush(ctx, domain.PushReply{
 		Tx: tx, CredentialID: req.cred.ID, Status: status, DenyReason: reason,
-		Audit: domain.AuditEvent{ID: eventID, Time: now, AccountID: tx.AccountID, ActorID: tx.AdminID, TargetID: tx.AdminID,
-			Action: domain.ActionLoginPush, Outcome: outcome, IP: r.IP(), UserAgent: r.UserAgent(), Details: details},
+		Audit: domain.NewAuditEvent(domain.AuditEvent{ID: eventID, Time: now, AccountID: tx.AccountID, ActorID: tx.AdminID, TargetID: tx.AdminID,
+			Action: domain.ActionLoginPush, Outcome: outcome, IP: r.IP(), UserAgent: r.UserAgent(), Details: details}),
 	})
 	if errors.Is(err, domain.ErrConflict) {
 		// Answered, replaced or lapsed between our read and our write.

@@ -6,10 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"push-reactivation/shared/apptest"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/device"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/secret"
 )
 
@@ -43,7 +42,7 @@ func TestPendingPushesAreListed(t *testing.T) {
 	if txs := f.pending(p); len(txs) != 0 {
 		t.Fatalf("lapsed pushes listed: %+v", txs)
 	}
-	wantFail(t, f.reply(p, older.PushID, "answer", "approve"), 410, 41001)
+	apptest.ExpectFail(t, f.reply(p, older.PushID, "answer", "approve"), 410, 41001)
 	if st := f.loginStatus(older); st != domain.LoginPending {
 		t.Fatalf("lapsed push %s", st)
 	}
@@ -61,7 +60,7 @@ func TestPushAnswers(t *testing.T) {
 		if a.Status != "approved" || f.loginStatus(tx) != domain.LoginApproved {
 			t.Fatalf("answer %+v, stored %s", a, f.loginStatus(tx))
 		}
-		wantFail(t, f.reply(p, tx.PushID, "answer", "deny"), 409, 40901)
+		apptest.ExpectFail(t, f.reply(p, tx.PushID, "answer", "deny"), 409, 40901)
 		if f.loginStatus(tx) != domain.LoginApproved {
 			t.Fatal("a second answer changed the first")
 		}
@@ -76,7 +75,7 @@ func TestPushAnswers(t *testing.T) {
 	})
 	t.Run("verified push, right code", func(t *testing.T) {
 		tx := f.push(p, "042")
-		wantFail(t, f.reply(p, tx.PushID, "answer", "approve"), 400, 40014)
+		apptest.ExpectFail(t, f.reply(p, tx.PushID, "answer", "approve"), 400, 40014)
 		if f.loginStatus(tx) != domain.LoginPending {
 			t.Fatal("approval without the code changed the push")
 		}
@@ -87,7 +86,7 @@ func TestPushAnswers(t *testing.T) {
 	})
 	t.Run("verified push, wrong code denies", func(t *testing.T) {
 		tx := f.push(p, "042")
-		fe := wantFail(t, f.reply(p, tx.PushID, "answer", "approve", "verification_code", "420"), 403, 40301)
+		fe := apptest.ExpectFail(t, f.reply(p, tx.PushID, "answer", "approve", "verification_code", "420"), 403, 40301)
 		if !strings.Contains(fe.MessageDetail, "verification_code") {
 			t.Fatalf("detail %q", fe.MessageDetail)
 		}
@@ -95,7 +94,7 @@ func TestPushAnswers(t *testing.T) {
 			t.Fatal("wrong code did not deny")
 		}
 		// No second guess.
-		wantFail(t, f.reply(p, tx.PushID, "answer", "approve", "verification_code", "042"), 409, 40901)
+		apptest.ExpectFail(t, f.reply(p, tx.PushID, "answer", "approve", "verification_code", "042"), 409, 40901)
 		if slices.ContainsFunc(f.pending(p), func(x device.Transaction) bool { return x.URGID == tx.PushID }) {
 			t.Fatal("denied push still listed")
 		}
@@ -109,12 +108,12 @@ func TestPushAnswers(t *testing.T) {
 	})
 	t.Run("bad answers", func(t *testing.T) {
 		tx := f.push(p, "")
-		wantFail(t, f.reply(p, tx.PushID), 400, 40002)
-		wantFail(t, f.reply(p, tx.PushID, "answer", "maybe"), 400, 40002)
-		wantFail(t, f.reply(p, tx.PushID, "answer", "approve", "verification_code", strings.Repeat("1", 17)), 400, 40002)
-		wantFail(t, f.reply(p, "no-such-push", "answer", "approve"), 404, 40401)
+		apptest.ExpectFail(t, f.reply(p, tx.PushID), 400, 40002)
+		apptest.ExpectFail(t, f.reply(p, tx.PushID, "answer", "maybe"), 400, 40002)
+		apptest.ExpectFail(t, f.reply(p, tx.PushID, "answer", "approve", "verification_code", strings.Repeat("1", 17)), 400, 40002)
+		apptest.ExpectFail(t, f.reply(p, "no-such-push", "answer", "approve"), 404, 40401)
 		// Another credential cannot see or answer it.
-		wantFail(t, f.reply(other, tx.PushID, "answer", "approve"), 404, 40401)
+		apptest.ExpectFail(t, f.reply(other, tx.PushID, "answer", "approve"), 404, 40401)
 		if len(f.pending(other)) != 0 {
 			t.Fatal("other credential sees the push")
 		}
@@ -123,7 +122,7 @@ func TestPushAnswers(t *testing.T) {
 		}
 	})
 
-	evs, _, _ := f.Deps.Store.ListAudit(f.Ctx, "acme", dynamo.AuditFilter{Action: domain.ActionLoginPush, Limit: 100})
+	evs, _, _ := f.Deps.Store.ListAudit(f.Ctx, "acme", domain.AuditFilter{Action: domain.ActionLoginPush, Limit: 100})
 	outcomes := map[string]int{}
 	for _, ev := range evs {
 		outcomes[string(ev.Outcome)+"/"+ev.Details["reason"]]++
@@ -151,7 +150,7 @@ func TestAnswerLandsOnLoginTransaction(t *testing.T) {
 	}
 	startPush := func(pushID, code string) {
 		t.Helper()
-		err := f.Deps.Store.StartLoginPush(f.Ctx, dynamo.LoginPush{TxID: tx.ID, CredentialID: p.PKey, PushID: pushID,
+		err := f.Deps.Store.StartLoginPush(f.Ctx, domain.LoginPush{TxID: tx.ID, CredentialID: p.PKey, PushID: pushID,
 			VerificationCodeHash: f.Deps.Config.Codes.Hash(secret.PushVerificationCode, code), VerificationCodeLength: len(code),
 			ExpiresAt: now.Add(domain.PushValidity), MaxPushes: domain.MaxPushesPerLogin,
 			Audit: domain.AuditEvent{ID: "push-" + pushID, Time: now, AccountID: "acme", Action: domain.ActionLoginFactor}})
@@ -211,11 +210,11 @@ func TestRegistrationAndInfo(t *testing.T) {
 	if info()["push_token_registered"] != true {
 		t.Fatal("token not shown as registered")
 	}
-	wantFail(t, register(), 400, 40002)
-	wantFail(t, register(""), 400, 40002)
-	wantFail(t, register("a", "b"), 400, 40002)
-	wantFail(t, register(strings.Repeat("t", 4097)), 400, 40002)
-	evs, _, _ := f.Deps.Store.ListAudit(f.Ctx, "acme", dynamo.AuditFilter{Action: domain.ActionDeviceRegistration})
+	apptest.ExpectFail(t, register(), 400, 40002)
+	apptest.ExpectFail(t, register(""), 400, 40002)
+	apptest.ExpectFail(t, register("a", "b"), 400, 40002)
+	apptest.ExpectFail(t, register(strings.Repeat("t", 4097)), 400, 40002)
+	evs, _, _ := f.Deps.Store.ListAudit(f.Ctx, "acme", domain.AuditFilter{Action: domain.ActionDeviceRegistration})
 	if len(evs) != 1 || strings.Contains(evs[0].Details["credential_id"]+evs[0].UserAgent, "fcm-token") {
 		t.Fatalf("registration audit %+v", evs)
 	}

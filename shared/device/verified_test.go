@@ -7,9 +7,9 @@ import (
 	"slices"
 	"testing"
 
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/device"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/secret"
 )
 
@@ -22,7 +22,7 @@ func TestVerifiedPushApprovalWithoutCodeIs40014(t *testing.T) {
 	p := f.activate(f.start("admin@acme.example").Code, key(0))
 	tx := f.push(p, "042")
 	for _, extra := range [][]string{{"answer", "approve"}, {"answer", "approve", "verification_code", ""}} {
-		fe := wantFail(t, f.reply(p, tx.PushID, extra...), 400, 40014)
+		fe := apptest.ExpectFail(t, f.reply(p, tx.PushID, extra...), 400, 40014)
 		if fe.Message != "Please enter the verification code" {
 			t.Fatalf("message %q", fe.Message)
 		}
@@ -65,7 +65,7 @@ func TestPushKeepsTheCodeLengthItStartedWith(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		lp := dynamo.LoginPush{TxID: txid, CredentialID: p.PKey, PushID: "push-" + txid, ExpiresAt: now.Add(domain.PushValidity),
+		lp := domain.LoginPush{TxID: txid, CredentialID: p.PKey, PushID: "push-" + txid, ExpiresAt: now.Add(domain.PushValidity),
 			MaxPushes: domain.MaxPushesPerLogin, VerificationCodeLength: len(code),
 			Audit: domain.AuditEvent{ID: "push-" + txid, Time: now, AccountID: admin.AccountID, Action: domain.ActionLoginFactor}}
 		if code != "" {
@@ -105,7 +105,7 @@ func TestPushKeepsTheCodeLengthItStartedWith(t *testing.T) {
 	setPolicyLength(6)
 	f.reply(p, plain, "answer", "approve").OK(t, nil)
 	setPolicyLength(0)
-	wantFail(t, f.reply(p, verified, "answer", "approve"), 400, 40014)
+	apptest.ExpectFail(t, f.reply(p, verified, "answer", "approve"), 400, 40014)
 	f.reply(p, verified, "answer", "approve", "verification_code", "427").OK(t, nil)
 	for _, txid := range []string{"login-verified", "login-plain"} {
 		if got, err := f.Deps.Store.GetLogin(f.Ctx, txid); err != nil || got.Status != domain.LoginApproved {
@@ -121,7 +121,7 @@ func TestVerificationCodeOfAnotherLengthIsWrong(t *testing.T) {
 	f := newFixture(t)
 	p := f.activate(f.start("admin@acme.example").Code, key(0))
 	tx := f.push(p, "427")
-	wantFail(t, f.reply(p, tx.PushID, "answer", "approve", "verification_code", "0427"), 403, 40301)
+	apptest.ExpectFail(t, f.reply(p, tx.PushID, "answer", "approve", "verification_code", "0427"), 403, 40301)
 	if f.loginStatus(tx) != domain.LoginDenied {
 		t.Fatal("a code of the wrong length did not deny")
 	}
@@ -145,7 +145,7 @@ func TestVerificationCodeComparedUnderTheKey(t *testing.T) {
 	f.router = otherKey.Router()
 	resp := f.reply(p, tx.PushID, "answer", "approve", "verification_code", "042")
 	f.router = configured
-	wantFail(t, resp, 403, 40301)
+	apptest.ExpectFail(t, resp, 403, 40301)
 	if f.loginStatus(tx) != domain.LoginDenied {
 		t.Fatal("the code matched under another key")
 	}

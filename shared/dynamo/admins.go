@@ -71,22 +71,6 @@ func (s *Store) ListAdmins(ctx context.Context, accountID string) ([]domain.Admi
 	return queryGSI1[domain.Admin](ctx, s, accountAdminsGSI1PK(accountID))
 }
 
-// UpdateAdminProfile changes name, role, phone and password hash of an
-// existing admin (provisioning). One round trip.
-func (s *Store) UpdateAdminProfile(ctx context.Context, a domain.Admin) error {
-	_, err := s.update(ctx, key(adminPK(a.ID), skAdmin),
-		"SET #n = :n, #r = :r, phone = :p, password_hash = :h", "attribute_exists(PK)",
-		map[string]string{"#n": "name", "#r": "role"},
-		map[string]types.AttributeValue{":n": str(a.Name), ":r": str(string(a.Role)), ":p": str(a.Phone), ":h": str(a.PasswordHash)})
-	if isConditionFailed(err) {
-		return domain.NewError(domain.CodeNotFound)
-	}
-	if err != nil {
-		return fmt.Errorf("dynamo: update admin %s: %w", a.ID, err)
-	}
-	return nil
-}
-
 // ResetLockout unlocks a locked admin and clears the lockout's counts, and
 // writes the audit event in the same transaction. A disabled admin stays
 // disabled. One round trip.

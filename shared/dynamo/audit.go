@@ -48,22 +48,6 @@ func (s *Store) PutAudit(ctx context.Context, ev domain.AuditEvent) error {
 	return nil
 }
 
-// AuditFilter narrows the administrator log.
-type AuditFilter struct {
-	AdminID string    // events whose actor or target is this admin
-	Action  string    // events of this action
-	Since   time.Time // events at or after this time (zero: no bound)
-	Until   time.Time // events at or before this time (zero: no bound)
-	Limit   int       // page size, 1…100, default 50
-	Next    string    // opaque cursor from a previous page of the same filter
-}
-
-// MaxAuditQueries bounds the Query calls of one ListAudit: with a sparse
-// filter, DynamoDB's Limit counts items read before filtering, so filling
-// a page may take several reads; past this many the page is returned
-// short (even empty) with a cursor to continue.
-const MaxAuditQueries = 5
-
 // auditScanPage is how many items one filtered Query reads (DynamoDB's
 // Limit): larger than a page, so a filter that matches one event in ten
 // still fills a default page within MaxAuditQueries reads.

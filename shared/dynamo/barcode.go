@@ -9,24 +9,6 @@ import (
 	"push-reactivation/shared/domain"
 )
 
-// NewQRCode is everything ReplaceQRCode writes.
-type NewQRCode struct {
-	// Before is the reactivation as read. The write requires it still
-	// pending and unexpired, with the same QR and email codes and fewer
-	// than domain.MaxBarcodesPerReactivation new QR codes issued, so of
-	// concurrent requests read at the same state exactly one wins.
-	Before domain.Reactivation
-	// After and Code are Before.WithQRCode(hash, now, validity).
-	After domain.Reactivation
-	Code  domain.ActivationCode
-	Audit domain.AuditEvent
-}
-
-// ErrQRCodeRaced is returned by ReplaceQRCode when the reactivation no
-// longer matches what was read. Callers re-read it to retry or to tell
-// the caller why.
-var ErrQRCodeRaced = domain.Errorf(domain.CodeConflict, "the reactivation changed; try again")
-
 // ReplaceQRCode gives a pending reactivation a new QR code and kills the
 // previous one, in one transaction, so that there is never a moment with
 // two live QR codes, nor one without:

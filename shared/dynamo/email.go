@@ -15,31 +15,12 @@ import (
 // most domain.MaxEmailsPerReactivation times, and a failed send is undone.
 // docs/table.md ("Activation emails") explains the two transactions.
 
-// NewEmailCode is everything AddEmailCode writes.
-type NewEmailCode struct {
-	// Before is the reactivation as read. The write requires it still
-	// pending and unexpired, with the same email code, so two concurrent
-	// emails cannot both replace the same earlier code.
-	Before domain.Reactivation
-	// After and Code are Before.WithEmailCode(hash, now).
-	After domain.Reactivation
-	Code  domain.ActivationCode
-	Audit domain.AuditEvent
-	// Limit is the per-admin daily email limit, counted for After.AdminID.
-	Limit Limit
-}
-
 // IssuedEmailCode is what AddEmailCode wrote, kept so VoidEmailCode can
 // undo exactly that.
 type IssuedEmailCode struct {
 	n   NewEmailCode
 	hit Hit // the email's entry in the admin's daily log
 }
-
-// ErrEmailRaced is returned by AddEmailCode when the reactivation no longer
-// matches what was read (status, expiry, email count or email code
-// changed). Callers re-read it to tell the caller why.
-var ErrEmailRaced = domain.Errorf(domain.CodeConflict, "the reactivation changed; try again")
 
 // AddEmailCode gives a reactivation a new emailed code in one transaction:
 //  1. the per-admin daily email log (a sliding window, rate.go), so a

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -26,28 +25,6 @@ import (
 // compared before the lock. The lock itself follows counted failures only,
 // so attempts in flight that turn out to be replays of a passcode that
 // already succeeded (and are given back) never lock anyone.
-
-// Lockout is what the store needs to know of the lockout rule.
-type Lockout struct {
-	// Max is how many attempts (counted failures plus attempts in flight)
-	// may be reserved; the Max-th counted failure locks the admin.
-	Max int
-	// Lease is how long a reserved attempt that was never resolved (its
-	// function died between reserving and resolving it) is presumed to be
-	// still in flight.
-	Lease time.Duration
-}
-
-// ErrAttemptsInFlight is a refused reservation of an active admin: Max
-// attempts are reserved and not all are resolved yet, or the admin item
-// was busy in another transaction. Nothing was counted; a moment later the
-// attempt may be made again.
-var ErrAttemptsInFlight = errors.New("dynamo: second-factor attempts in flight")
-
-// ErrLockedNow is a refused reservation that locked the admin: Max
-// attempts were reserved longer than Lease ago and never resolved, so
-// they are settled as the failures they may have been.
-var ErrLockedNow = errors.New("dynamo: admin locked by unresolved attempts")
 
 func adminKey(adminID string) map[string]types.AttributeValue { return key(adminPK(adminID), skAdmin) }
 

@@ -40,17 +40,6 @@ func loginKey(txid string) map[string]types.AttributeValue { return key(loginPK(
 // than "not found". Every read checks expiry itself.
 const LoginRetention = 24 * time.Hour
 
-// ErrLoginChanged is returned when a conditional write finds the login
-// transaction no longer as expected (completed, expired, out of sends or
-// tries, passcode replaced, push answered). The caller reads it again to
-// tell which; it never reaches a client as such.
-var ErrLoginChanged = errors.New("dynamo: login transaction changed")
-
-// ErrHOTPCounterMoved is returned by CompleteLogin when the credential's
-// HOTP counter moved since it was read: the same Duo Mobile passcode (or a
-// later one) was accepted concurrently, so this use is a replay.
-var ErrHOTPCounterMoved = errors.New("dynamo: hotp counter moved")
-
 func unum(n uint64) types.AttributeValue {
 	return &types.AttributeValueMemberN{Value: strconv.FormatUint(n, 10)}
 }
@@ -106,21 +95,6 @@ func (s *Store) GetLoginAdmin(ctx context.Context, adminID, accountID string) (*
 		return nil, nil, domain.NewError(domain.CodeNotFound)
 	}
 	return &admin, &account, nil
-}
-
-// LoginPasscode is a new SMS or voice passcode for a login transaction.
-type LoginPasscode struct {
-	TxID    string
-	AdminID string
-	Factor  domain.Factor // sms or phone
-	// Hash is the SHA-256 of the passcode; the passcode itself is never stored.
-	Hash      string
-	ExpiresAt time.Time
-	// MaxSends caps the sends of this login transaction.
-	MaxSends int
-	// Limit caps the sends of the admin (subject AdminID).
-	Limit Limit
-	Audit domain.AuditEvent
 }
 
 // IssueLoginPasscode replaces the login's passcode with a new one, in one
@@ -195,25 +169,6 @@ func (s *Store) RefundLoginPasscode(ctx context.Context, txid, hash string, l Li
 	return s.refund(ctx, []rateRefund{{RateSubject: RateSubject{Limit: l, Subject: adminID}, match: func(e string) bool { return strings.HasSuffix(e, "/"+tag) }}}, nil)
 }
 
-// LoginPush is a Duo Push for a login transaction.
-type LoginPush struct {
-	TxID         string
-	CredentialID string
-	// PushID is the urgid the phone sees; a new push replaces the old one,
-	// which can then no longer be answered.
-	PushID string
-	// VerificationCodeHash is the keyed hash (secret.CodeHasher) of the
-	// verified-push code, or "" when the account's verified_push_length is 0.
-	VerificationCodeHash string
-	ExpiresAt            time.Time
-	MaxPushes            int
-	Audit                domain.AuditEvent
-
-	// VerificationCodeLength is the code's number of digits (0 without a
-	// code), stored with the push so a later policy change alters nothing.
-	VerificationCodeLength int
-}
-
 // StartLoginPush records a push on the login transaction and indexes it
 // under the credential for the phone (GSI1PK = PushGSI1PK(credential),
 // GSI1SK = PushGSI1SK(push id)), with its audit event, in one transaction.
@@ -249,42 +204,6 @@ func (s *Store) StartLoginPush(ctx context.Context, p LoginPush) error {
 	}
 	return nil
 }
-
-// HOTPAdvance moves a credential's HOTP counter past an accepted Duo
-// Mobile passcode.
-type HOTPAdvance struct {
-	CredentialID string
-	// From is the counter as read; To is one past the matched counter.
-	From, To uint64
-}
-
-// LoginCompletion is everything CompleteLogin writes.
-type LoginCompletion struct {
-	TxID string
-	// From is the status the login must still have: pending for a
-	// passcode, approved for an approved push.
-	From domain.LoginStatus
-	// PasscodeHash, for an SMS/voice passcode, must still be the login's
-	// current passcode (a resend meanwhile voids the match).
-	PasscodeHash string
-	// PushID, for an approved push, must still be the login's push.
-	PushID string
-	// Factor is the factor that passed; it goes on the login and the session.
-	Factor  domain.Factor
-	Session domain.Session
-	// HOTP, for a Duo Mobile passcode, advances the credential's counter.
-	HOTP  *HOTPAdvance
-	Audit domain.AuditEvent
-
-	// StepUp: Session is not new but the existing session the login is
-	// bound to (Session.TokenHash, the login's session_token_hash), whose
-	// authenticated_at, last_seen_at and factor become Session's.
-	StepUp bool
-}
-
-// ErrSessionGone is returned by CompleteLogin for a step-up whose session
-// no longer exists (logged out, expired) or is not the login's admin's.
-var ErrSessionGone = errors.New("dynamo: step-up session gone")
 
 // CompleteLogin issues the session of a login whose second factor passed,
 // in one transaction, so a login yields at most one session even under

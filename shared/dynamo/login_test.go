@@ -454,7 +454,7 @@ func TestCompleteStepUpRefreshesOnlyTheBoundSession(t *testing.T) {
 
 	// A session ended meanwhile is not brought back.
 	txA = stepUp(sessA.TokenHash)
-	if err := f.store.DeleteSession(f.ctx, sessA.TokenHash); err != nil {
+	if err := f.store.EndSession(f.ctx, sessA.TokenHash, f.loginAudit(a, domain.ActionLogout)); err != nil {
 		t.Fatal(err)
 	}
 	if err := complete(txA, sessA.TokenHash); !errors.Is(err, dynamo.ErrSessionGone) {

@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"push-reactivation/internal/testenv/dynamotest"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/dynamo"
-	"push-reactivation/shared/dynamo/dynamotest"
 )
 
 // TestGetReactivations: one round trip per 100 ids, missing ids absent,

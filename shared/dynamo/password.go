@@ -19,24 +19,6 @@ import (
 // the caller passes a digest of its normalised form (a password typed into
 // the email field must not land in the table).
 
-// PasswordGuard is the set of limits of the password step.
-type PasswordGuard struct {
-	// PerEmailAddress counts failed attempts per email and source address:
-	// the attacker's own address runs out, the real user's does not.
-	PerEmailAddress Limit
-	// PerAddress counts failed attempts per source address, whatever the
-	// email (password spraying over many accounts).
-	PerAddress Limit
-	// PerAccount counts attempts per email from every address, and applies
-	// only once SlowAfter consecutive failures are reached: past that an
-	// account is slowed, never locked.
-	PerAccount Limit
-	SlowAfter  int
-	// Remember is how long consecutive failures are remembered after the
-	// last attempt (the TTL of the per-account log).
-	Remember time.Duration
-}
-
 // PasswordAttempt is an attempt whose hits are taken: it ends with
 // PasswordFailed or PasswordSucceeded.
 type PasswordAttempt struct {
@@ -51,7 +33,7 @@ type PasswordAttempt struct {
 // the slowdown holds back guessers from elsewhere, while the real user at
 // a usual place keeps only the per-address limits, which nobody else can
 // use up.
-func (g PasswordGuard) accountSubject(emailKey, address string) RateSubject {
+func accountSubject(g PasswordGuard, emailKey, address string) RateSubject {
 	return RateSubject{Limit: g.PerAccount, Subject: emailKey, SlowAfter: g.SlowAfter, Keep: g.Remember, Exempt: address}
 }
 
@@ -64,7 +46,7 @@ func (s *Store) ReservePasswordAttempt(ctx context.Context, g PasswordGuard, ema
 	hits, err := s.RateHits(ctx,
 		RateSubject{Limit: g.PerEmailAddress, Subject: emailKey + "|" + address},
 		RateSubject{Limit: g.PerAddress, Subject: address},
-		g.accountSubject(emailKey, address),
+		accountSubject(g, emailKey, address),
 	)
 	if err != nil {
 		return nil, err
@@ -129,7 +111,7 @@ func (s *Store) PasswordSucceeded(ctx context.Context, a *PasswordAttempt) error
 // PasswordFailures is the email's consecutive failure count. One round
 // trip. For tests and operators.
 func (s *Store) PasswordFailures(ctx context.Context, g PasswordGuard, emailKey string) (int, error) {
-	st, err := s.readRates(ctx, []RateSubject{g.accountSubject(emailKey, "")})
+	st, err := s.readRates(ctx, []RateSubject{accountSubject(g, emailKey, "")})
 	if err != nil {
 		return 0, err
 	}

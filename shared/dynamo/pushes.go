@@ -94,22 +94,6 @@ func (s *Store) GetPush(ctx context.Context, credentialID, pushID string) (*doma
 	return nil, domain.NewError(domain.CodeNotFound)
 }
 
-// PushReply is a phone's answer to a push, as AnswerPush writes it.
-type PushReply struct {
-	// Tx is the login transaction as read by GetPush; its push id and
-	// verification code hash become conditions of the write, so an answer
-	// judged against one push can never land on a newer one.
-	Tx *domain.LoginTx
-	// CredentialID is the credential that signed the answer.
-	CredentialID string
-	// Status is domain.LoginApproved or domain.LoginDenied.
-	Status domain.LoginStatus
-	// DenyReason is domain.PushDeniedByUser or domain.PushDeniedWrongCode
-	// when Status is denied.
-	DenyReason string
-	Audit      domain.AuditEvent
-}
-
 // AnswerPush records a phone's answer on the login transaction and writes
 // the audit event, in one transaction. The update is conditional: status
 // still pending, the push still the one read (push id, credential,

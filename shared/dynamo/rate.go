@@ -20,33 +20,6 @@ import (
 	"push-reactivation/shared/domain"
 )
 
-// Limit is a sliding-window rate limit: at most Max events for one subject
-// (an admin id, an address, a hashed email) in ANY stretch of time Window
-// long, not just in windows aligned to the clock.
-//
-// Why a sliding log and not fixed windows or a two-bucket counter: fixed
-// windows let 2×Max events through around a boundary (18 SMS in 25 s
-// against "10 per hour"), and the weighted two-bucket "sliding-window
-// counter" is only an estimate that still lets some windows exceed Max.
-// Keeping the times of the last Max events makes the rule exact: an event
-// is allowed only when fewer than Max events happened in the Window before
-// it, so no Window-long stretch can ever hold Max+1 events; and when full,
-// Retry-After is exact (when the oldest of those events leaves the window).
-//
-// Storage: one item per limit and subject (RATE#<name>#<subject>, #RATE)
-// with the hits (at most Max, each "<unix nanoseconds, 19 digits>/<tag>",
-// oldest first, space-separated) and a version. A hit reads the item (one GetItem, or one
-// BatchGetItem for several limits) and writes it back with a condition on
-// the version it read, inside the transaction of the action it counts:
-// still one conditional write per action. A concurrent hit that wrote
-// first makes the condition fail; the hit then reads again and retries, at
-// most maxRateAttempts times, so Max is never exceeded under contention.
-type Limit struct {
-	Name   string // what is limited, e.g. "sms" or "react"
-	Window time.Duration
-	Max    int
-}
-
 // maxRateAttempts bounds the read-and-write rounds of one hit when other
 // hits on the same subject keep winning the race. Each lost round means
 // another hit committed, so a subject under heavy contention fills up

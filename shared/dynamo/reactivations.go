@@ -47,19 +47,6 @@ func codeHashes(r *domain.Reactivation) []string {
 	return out
 }
 
-// NewReactivation is everything CreateReactivation writes.
-type NewReactivation struct {
-	Reactivation domain.Reactivation
-	QRCode       domain.ActivationCode
-	// ExpectedPending is the admin's pending_reactivation_id as read
-	// before; the write fails with a conflict if it changed meanwhile.
-	ExpectedPending string
-	// Cancel is the earlier reactivation to cancel, when it is still pending.
-	Cancel *domain.Reactivation
-	Audit  domain.AuditEvent
-	Limit  Limit
-}
-
 // CreateReactivation writes a new reactivation with its QR code, makes it
 // the admin's pending one, cancels the earlier pending one with its codes
 // (on condition that its email code is still the one read, so a code
@@ -180,14 +167,6 @@ func (s *Store) GetActivationCode(ctx context.Context, hash string) (*domain.Act
 	return &c, nil
 }
 
-// ActivationTarget is what a code activates.
-type ActivationTarget struct {
-	Code         domain.ActivationCode
-	Reactivation domain.Reactivation
-	Admin        domain.Admin
-	Account      domain.Account
-}
-
 // GetActivationTarget resolves a code hash to its reactivation, admin and
 // account, or domain.ErrUnknownActivation. Two round trips: the code, then
 // one strongly consistent BatchGetItem for the other three.
@@ -210,13 +189,6 @@ func (s *Store) GetActivationTarget(ctx context.Context, hash string) (*Activati
 		return nil, domain.NewError(domain.CodeUnknownActivation)
 	}
 	return t, nil
-}
-
-// Redemption is everything Redeem writes.
-type Redemption struct {
-	Target     *ActivationTarget
-	Credential domain.Credential
-	Audit      domain.AuditEvent
 }
 
 // Redeem binds a new credential to the admin in one transaction, so that

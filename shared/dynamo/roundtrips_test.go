@@ -4,9 +4,9 @@ import (
 	"testing"
 	"time"
 
+	"push-reactivation/internal/testenv/dynamotest"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/dynamo"
-	"push-reactivation/shared/dynamo/dynamotest"
 	"push-reactivation/shared/secret"
 )
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"push-reactivation/shared/domain"
@@ -73,15 +72,6 @@ func (s *Store) SetActingAccount(ctx context.Context, tokenHash, accountID strin
 	}
 	if err != nil {
 		return fmt.Errorf("dynamo: switch account: %w", err)
-	}
-	return nil
-}
-
-// DeleteSession ends a session (logout). One round trip.
-func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
-	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.table, Key: key(sessionPK(tokenHash), skSession)})
-	if err != nil {
-		return fmt.Errorf("dynamo: delete session: %w", err)
 	}
 	return nil
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"push-reactivation/shared/ddblocal"
+	"push-reactivation/internal/testenv"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/secret"
@@ -41,7 +41,7 @@ type fixture struct {
 }
 
 func newFixture(t *testing.T) *fixture {
-	client, table := ddblocal.StartT(t)
+	client, table := testenv.StartDynamoDB(t)
 	clock := &fakeClock{now: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)}
 	return &fixture{store: dynamo.New(client, table, clock), client: client, table: table, clock: clock, ctx: context.Background()}
 }

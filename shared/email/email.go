@@ -31,7 +31,7 @@ import (
 type Store interface {
 	GetAdmin(ctx context.Context, id string) (*domain.Admin, error)
 	GetReactivation(ctx context.Context, id string) (*domain.Reactivation, error)
-	AddEmailCode(ctx context.Context, n dynamo.NewEmailCode) (*dynamo.IssuedEmailCode, error)
+	AddEmailCode(ctx context.Context, n domain.NewEmailCode) (*dynamo.IssuedEmailCode, error)
 	VoidEmailCode(ctx context.Context, issued *dynamo.IssuedEmailCode, reason string) error
 }
 
@@ -49,7 +49,7 @@ type Mailer interface {
 
 // Limit is the per-admin daily email limit (DESIGN.md §3, emails row),
 // counted for the admin the email goes to.
-var Limit = dynamo.Limit{Name: "email", Window: 24 * time.Hour, Max: domain.MaxEmailsPerAdminDay}
+var Limit = domain.Limit{Name: "email", Window: 24 * time.Hour, Max: domain.MaxEmailsPerAdminDay}
 
 // SendTimeout bounds the SES call (domain.SendTimeout): the answer is due
 // within 3 s of the request (DESIGN.md §4.1), so the send is cut off early
@@ -67,13 +67,13 @@ type Service struct {
 	Log           *slog.Logger
 }
 
-// NewService builds the service from the shared dependencies: SES v2
-// through d.AWS.SESv2, from SENDER_EMAIL, tagged with SES_CONFIGURATION_SET.
-func NewService(d *app.Deps) *Service {
+// NewService builds the service from the shared dependencies and the
+// function's mailer (sesmail.FromConfig in production).
+func NewService(d *app.Deps, mailer Mailer) *Service {
 	return &Service{
 		Store:         d.Store,
 		Reactivations: reactivation.NewService(d),
-		Mailer:        sesmail.New(d.AWS.SESv2, d.Config.SenderEmail, d.Config.SESConfigurationSet),
+		Mailer:        mailer,
 		Clock:         d.Clock, Random: d.Random, APIHost: d.Config.APIHost, Log: d.Log,
 	}
 }
@@ -164,15 +164,15 @@ func (s *Service) Send(ctx context.Context, req Request) (*Sent, error) {
 	masked := sesmail.MaskAddress(target.Email)
 	log := s.Log.With("request_id", req.RequestID, "reactivation_id", r.ID, "target_id", target.ID, "to", masked)
 
-	issued, err := s.Store.AddEmailCode(ctx, dynamo.NewEmailCode{
+	issued, err := s.Store.AddEmailCode(ctx, domain.NewEmailCode{
 		Before: *r, After: after, Code: emailCode, Limit: Limit,
-		Audit: domain.AuditEvent{
+		Audit: domain.NewAuditEvent(domain.AuditEvent{
 			ID: eventID, Time: now, AccountID: r.AccountID, ActorID: actor.Admin.ID, TargetID: target.ID,
 			Action: domain.ActionReactivationEmail, Outcome: domain.OutcomeSuccess, IP: req.IP, UserAgent: req.UserAgent,
 			Details: map[string]string{"reactivation_id": r.ID, "to": masked, "emails_sent": strconv.Itoa(after.EmailsSent)},
-		},
+		}),
 	})
-	if errors.Is(err, dynamo.ErrEmailRaced) {
+	if errors.Is(err, domain.ErrEmailRaced) {
 		return nil, s.whyRaced(ctx, r.ID, now, err)
 	}
 	if err != nil {

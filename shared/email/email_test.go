@@ -12,9 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/smithy-go"
 
-	"push-reactivation/shared/apptest"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/email"
 	"push-reactivation/shared/reactivation"
 	"push-reactivation/shared/secret"
@@ -122,7 +121,7 @@ func TestEmailedLinkActivatesPhone(t *testing.T) {
 	token = f.SessionFor("admin@acme.example")
 	apptest.ExpectFail(t, f.Call(f.email, apptest.Request{Method: "POST", Path: emailPath(id), Token: token}), 409, int(domain.CodeConflict))
 
-	evs, _, _ := f.Deps.Store.ListAudit(f.Ctx, "acme", dynamo.AuditFilter{Action: domain.ActionReactivationEmail})
+	evs, _, _ := f.Deps.Store.ListAudit(f.Ctx, "acme", domain.AuditFilter{Action: domain.ActionReactivationEmail})
 	if len(evs) != 1 || evs[0].Outcome != domain.OutcomeSuccess || evs[0].Details["to"] != "a***n@acme.example" ||
 		evs[0].ActorID != "acme-admin" || evs[0].TargetID != "acme-admin" || evs[0].IP == "" {
 		t.Fatalf("audit %+v", evs)
@@ -234,7 +233,7 @@ func TestWhoMayAsk(t *testing.T) {
 		if !strings.Contains(e.Body.Text, "Olivia Owner, an Owner of your Duo administrator account, sent you this link") {
 			t.Errorf("text does not say the Owner sent it:\n%s", e.Body.Text)
 		}
-		evs, _, _ := f.Deps.Store.ListAudit(f.Ctx, "acme", dynamo.AuditFilter{Action: domain.ActionReactivationEmail})
+		evs, _, _ := f.Deps.Store.ListAudit(f.Ctx, "acme", domain.AuditFilter{Action: domain.ActionReactivationEmail})
 		if len(evs) != 1 || evs[0].ActorID != "acme-owner" || evs[0].TargetID != "acme-admin" {
 			t.Fatalf("audit %+v", evs)
 		}
@@ -291,7 +290,7 @@ func TestSESDownLeavesNoUsableCode(t *testing.T) {
 	// points at a closed port, and its randomness is a seeded stream, so
 	// the test can tell which code the failed request drew.
 	seed := [32]byte{7}
-	svc := email.NewService(f.Deps)
+	svc := email.NewService(f.Deps, f.Mailer())
 	svc.Mailer = f.mailerAt(closedEndpoint(t))
 	svc.Random = rand.NewChaCha8(seed)
 	down := svc.Router(f.Deps)
@@ -319,7 +318,7 @@ func TestSESDownLeavesNoUsableCode(t *testing.T) {
 	if f.landing(qrCode).Status != 200 {
 		t.Fatal("the QR code must still work")
 	}
-	evs, _, _ := f.Deps.Store.ListAudit(f.Ctx, "acme", dynamo.AuditFilter{Action: domain.ActionReactivationEmail})
+	evs, _, _ := f.Deps.Store.ListAudit(f.Ctx, "acme", domain.AuditFilter{Action: domain.ActionReactivationEmail})
 	if len(evs) != 1 || evs[0].Outcome != domain.OutcomeFailure || evs[0].Details["reason"] != "email service unavailable" {
 		t.Fatalf("audit %+v", evs)
 	}
@@ -371,7 +370,7 @@ func TestSESRefusals(t *testing.T) {
 		{"MessageRejected", 503},
 		{"BadRequestException", 500},
 	} {
-		svc := email.NewService(f.Deps)
+		svc := email.NewService(f.Deps, f.Mailer())
 		svc.Mailer = sesmail.NewWithSender(stubSender{&smithy.GenericAPIError{Code: tt.code, Message: "refused"}}, f.Deps.Config.SenderEmail, "")
 		seed := [32]byte{byte(i + 1)}
 		svc.Random = rand.NewChaCha8(seed)

@@ -12,13 +12,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
+	"push-reactivation/infra/seslocal"
+	"push-reactivation/internal/testenv"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/apigw"
-	"push-reactivation/shared/apptest"
 	"push-reactivation/shared/device"
 	"push-reactivation/shared/email"
 	"push-reactivation/shared/reactivation"
 	"push-reactivation/shared/sesmail"
-	"push-reactivation/shared/sestest"
 )
 
 // fixture is a full environment: embedded DynamoDB, the real
@@ -26,7 +27,7 @@ import (
 // of the functions an email's life crosses.
 type fixture struct {
 	*apptest.Env
-	ses    *sestest.Server
+	ses    *seslocal.Server
 	email  *apigw.Router // email.NewRouter, as the Lambda builds it
 	react  *apigw.Router // self-service reactivation
 	device *apigw.Router // landing page and activation (with notices)
@@ -34,12 +35,12 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	srv := sestest.StartT(t)
+	srv := testenv.StartSES(t)
 	// Before apptest.New builds the SDK clients.
 	t.Setenv("AWS_ENDPOINT_URL_SESV2", srv.URL())
 	env := apptest.New(t)
-	return &fixture{Env: env, ses: srv, email: email.NewRouter(env.Deps),
-		react: reactivation.NewRouter(env.Deps), device: device.NewRouter(env.Deps)}
+	return &fixture{Env: env, ses: srv, email: email.NewRouter(env.Deps, env.Mailer()),
+		react: reactivation.NewRouter(env.Deps), device: device.NewRouter(env.Deps, env.Mailer())}
 }
 
 // startSelf starts a reactivation of the caller's own Duo Push.
@@ -71,7 +72,7 @@ func (f *fixture) sendEmail(router *apigw.Router, token, id string) sent {
 }
 
 // emails returns what aws-ses-v2-local has accepted so far.
-func (f *fixture) emails() []sestest.Email {
+func (f *fixture) emails() []seslocal.Email {
 	f.T.Helper()
 	es, err := f.ses.Emails(context.Background())
 	if err != nil {
@@ -81,7 +82,7 @@ func (f *fixture) emails() []sestest.Email {
 }
 
 // lastEmail returns the newest email, failing unless there are want.
-func (f *fixture) lastEmail(want int) sestest.Email {
+func (f *fixture) lastEmail(want int) seslocal.Email {
 	f.T.Helper()
 	es := f.emails()
 	if len(es) != want {
@@ -93,7 +94,7 @@ func (f *fixture) lastEmail(want int) sestest.Email {
 var linkRE = regexp.MustCompile(`https://localhost:3443/activate/([A-Za-z0-9]{20})\b`)
 
 // linkCode is the activation code in an email's text link.
-func linkCode(t *testing.T, e sestest.Email) string {
+func linkCode(t *testing.T, e seslocal.Email) string {
 	t.Helper()
 	m := linkRE.FindStringSubmatch(e.Body.Text)
 	if m == nil {

@@ -10,8 +10,9 @@ import (
 // Route is the one route of ActivationEmailFunction (template.yaml).
 const Route = "POST /v1/reactivations/{id}/email"
 
-// NewRouter is the router of ActivationEmailFunction.
-func NewRouter(d *app.Deps) *apigw.Router { return NewService(d).Router(d) }
+// NewRouter is the router of ActivationEmailFunction, sending through
+// mailer.
+func NewRouter(d *app.Deps, mailer Mailer) *apigw.Router { return NewService(d, mailer).Router(d) }
 
 // Router returns the router serving s with the sessions and CORS origin of d.
 func (s *Service) Router(d *app.Deps) *apigw.Router {

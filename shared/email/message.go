@@ -1,23 +1,27 @@
 package email
 
 import (
-	"embed"
-	htmltemplate "html/template"
+	_ "embed"
 	"strings"
-	texttemplate "text/template"
 	"time"
 
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/reactivation"
+	"push-reactivation/shared/render"
 	"push-reactivation/shared/sesmail"
 )
 
-//go:embed templates
-var templateFS embed.FS
+//go:embed templates/activation.txt
+var activationText string
 
+//go:embed templates/activation.html
+var activationHTML string
+
+// The activation email's templates, filled by shared/render (not
+// text/template or html/template: see that package for why).
 var (
-	textTemplate = texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/activation.txt"))
-	htmlTemplate = htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/activation.html"))
+	textTemplate = render.MustText("activation.txt", activationText)
+	htmlTemplate = render.MustHTML("activation.html", activationHTML)
 )
 
 // Subject is the activation email's subject.
@@ -31,15 +35,6 @@ const QRContentID = "activation-qr@push-reactivation"
 // since the service does not know the reader's time zone.
 const timeLayout = "Mon, 2 Jan 2006 15:04 MST"
 
-// messageData fills templates/activation.{txt,html}.
-type messageData struct {
-	Name        string
-	RequestedBy string // the Owner who sent it, or "" when the admin asked
-	Link        string
-	ExpiresAt   string
-	QRContentID string
-}
-
 // message builds the activation email: the link https://<API_HOST>/activate/<code>,
 // and inline the QR image of the barcode <code>-<HOST_B64> (DESIGN.md §4),
 // the expiry and the steps on the phone. It carries the code, so neither
@@ -49,9 +44,10 @@ func (s *Service) message(to *domain.Admin, requestedBy, code string, expires ti
 	if err != nil {
 		return sesmail.Message{}, err
 	}
-	data := messageData{
-		Name: displayName(to), RequestedBy: requestedBy, Link: reactivation.ActivationURL(s.APIHost, code),
-		ExpiresAt: expires.UTC().Format(timeLayout), QRContentID: QRContentID,
+	// RequestedBy is the Owner who sent it, or "" when the admin asked.
+	data := render.Data{
+		"Name": displayName(to), "RequestedBy": requestedBy, "Link": reactivation.ActivationURL(s.APIHost, code),
+		"ExpiresAt": expires.UTC().Format(timeLayout), "QRContentID": QRContentID,
 	}
 	var text, html strings.Builder
 	if err := textTemplate.Execute(&text, data); err != nil {

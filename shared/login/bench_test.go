@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"push-reactivation/infra/smsvoicelocal"
-	"push-reactivation/shared/apptest"
+	"push-reactivation/internal/testenv/apptest"
+	"push-reactivation/internal/testenv/dynamotest"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo/dynamotest"
 	"push-reactivation/shared/hotp"
 	"push-reactivation/shared/login"
 )
@@ -17,7 +17,7 @@ import (
 func countingFixture(b *testing.B) (*fixture, *dynamotest.CountingAPI) {
 	env := apptest.New(b)
 	d, db := env.CountingDeps()
-	return &fixture{t: b, env: env, r: login.NewRouter(d)}, db
+	return &fixture{t: b, env: env, r: login.NewRouter(d, env.Phone())}, db
 }
 
 // BenchmarkBaseline is the unit the login figures are read against.

@@ -107,7 +107,7 @@ func TestDuoMobilePasscodeConcurrentReuse(t *testing.T) {
 // query, issue #5).
 func (f *fixture) pushItem(credentialID string) domain.LoginTx {
 	f.t.Helper()
-	res, err := f.env.Deps.AWS.DynamoDB.Query(f.env.Ctx, &dynamodb.QueryInput{
+	res, err := f.env.AWS.DynamoDB.Query(f.env.Ctx, &dynamodb.QueryInput{
 		TableName: aws.String(f.env.Deps.Config.TableName), IndexName: aws.String("GSI1"),
 		KeyConditionExpression: aws.String("GSI1PK = :pk AND begins_with(GSI1SK, :push)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
@@ -131,7 +131,7 @@ func (f *fixture) pushItem(credentialID string) domain.LoginTx {
 // answer stands in for the phone (issue #5): pending → approved or denied.
 func (f *fixture) answer(txid string, status domain.LoginStatus) {
 	f.t.Helper()
-	_, err := f.env.Deps.AWS.DynamoDB.UpdateItem(f.env.Ctx, &dynamodb.UpdateItemInput{
+	_, err := f.env.AWS.DynamoDB.UpdateItem(f.env.Ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(f.env.Deps.Config.TableName),
 		Key: map[string]types.AttributeValue{
 			"PK": &types.AttributeValueMemberS{Value: "LOGIN#" + txid}, "SK": &types.AttributeValueMemberS{Value: "#LOGIN"},
@@ -291,7 +291,7 @@ func TestPasscodeStillWorksAfterPush(t *testing.T) {
 // partition, as the phone's list would show them.
 func (f *fixture) pushItemsPending(credentialID string) int {
 	f.t.Helper()
-	res, err := f.env.Deps.AWS.DynamoDB.Query(f.env.Ctx, &dynamodb.QueryInput{
+	res, err := f.env.AWS.DynamoDB.Query(f.env.Ctx, &dynamodb.QueryInput{
 		TableName: aws.String(f.env.Deps.Config.TableName), IndexName: aws.String("GSI1"),
 		KeyConditionExpression:   aws.String("GSI1PK = :pk"),
 		FilterExpression:         aws.String("#s = :pending"),

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/secret"
 	"push-reactivation/shared/smsvoice"
 )
@@ -139,12 +138,12 @@ func (s *Service) sendPasscode(ctx context.Context, a *attempt, f domain.Factor,
 	}
 	hash := s.Codes.Hash(secret.LoginPasscode, passcode)
 	expires := now.Add(domain.PasscodeValidity)
-	adminLeft, err := s.Store.IssueLoginPasscode(ctx, dynamo.LoginPasscode{
+	adminLeft, err := s.Store.IssueLoginPasscode(ctx, domain.LoginPasscode{
 		TxID: a.tx.ID, AdminID: a.admin.ID, Factor: f, Hash: hash, ExpiresAt: expires,
 		MaxSends: domain.MaxSendsPerLogin, Limit: sendLimit,
 		Audit: s.event(a.admin, c, domain.ActionLoginFactor, domain.OutcomeSuccess, map[string]string{"factor": string(f)}),
 	})
-	if errors.Is(err, dynamo.ErrLoginChanged) {
+	if errors.Is(err, domain.ErrLoginChanged) {
 		if a, err = s.load(ctx, a.tx.ID); err != nil {
 			return nil, err
 		}
@@ -220,13 +219,13 @@ func (s *Service) push(ctx context.Context, a *attempt, cred *domain.Credential,
 		codeHash = s.Codes.Hash(secret.PushVerificationCode, code)
 	}
 	expires := earlier(s.Clock.Now().UTC().Add(domain.PushValidity), a.tx.ExpiresAt)
-	err = s.Store.StartLoginPush(ctx, dynamo.LoginPush{
+	err = s.Store.StartLoginPush(ctx, domain.LoginPush{
 		TxID: a.tx.ID, CredentialID: cred.ID, PushID: pushID, VerificationCodeHash: codeHash, VerificationCodeLength: n, ExpiresAt: expires,
 		MaxPushes: domain.MaxPushesPerLogin,
 		Audit: s.event(a.admin, c, domain.ActionLoginFactor, domain.OutcomeSuccess,
 			map[string]string{"factor": string(domain.FactorPush), "device": deviceName(cred)}),
 	})
-	if errors.Is(err, dynamo.ErrLoginChanged) {
+	if errors.Is(err, domain.ErrLoginChanged) {
 		if a, err = s.load(ctx, a.tx.ID); err != nil {
 			return nil, err
 		}

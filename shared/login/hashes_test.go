@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"push-reactivation/infra/smsvoicelocal"
-	"push-reactivation/shared/apptest"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/login"
 	"push-reactivation/shared/secret"
@@ -44,7 +44,7 @@ func otherHasher(t testing.TB) *secret.CodeHasher {
 // loginItem reads a login transaction's item straight from DynamoDB.
 func (f *fixture) loginItem(txid string) map[string]types.AttributeValue {
 	f.t.Helper()
-	out, err := f.env.Deps.AWS.DynamoDB.GetItem(f.env.Ctx, &dynamodb.GetItemInput{
+	out, err := f.env.AWS.DynamoDB.GetItem(f.env.Ctx, &dynamodb.GetItemInput{
 		TableName: aws.String(f.env.Deps.Config.TableName),
 		Key: map[string]types.AttributeValue{
 			"PK": &types.AttributeValueMemberS{Value: "LOGIN#" + txid}, "SK": &types.AttributeValueMemberS{Value: "#LOGIN"},
@@ -92,7 +92,7 @@ func TestStoredPasscodeHashIsKeyed(t *testing.T) {
 	deps := *f.env.Deps
 	deps.Config.Codes = otherHasher(t)
 	configured := f.r
-	f.r = login.NewRouter(&deps)
+	f.r = login.NewRouter(&deps, f.env.Phone())
 	failCode(t, f.verify(tx.TxID, passcode), domain.CodeNotAuthenticated)
 	f.r = configured
 

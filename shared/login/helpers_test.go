@@ -8,11 +8,10 @@ import (
 	"time"
 
 	"push-reactivation/infra/smsvoicelocal"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/apigw"
-	"push-reactivation/shared/apptest"
 	"push-reactivation/shared/demo"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/login"
 	"push-reactivation/shared/secret"
 	"push-reactivation/shared/smsvoice"
@@ -42,7 +41,7 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	env := apptest.New(t)
-	return &fixture{t: t, env: env, r: login.NewRouter(env.Deps), secrets: map[string]string{}}
+	return &fixture{t: t, env: env, r: login.NewRouter(env.Deps, env.Phone()), secrets: map[string]string{}}
 }
 
 // call calls the router. On /v1/login/{txid}... it sends the login_secret
@@ -144,13 +143,13 @@ func (f *fixture) activate(email, hotpSecret string) domain.Credential {
 	r := domain.Reactivation{ID: id, AdminID: admin.ID, AccountID: admin.AccountID, InitiatedBy: admin.ID,
 		Status: domain.ReactivationPending, CreatedAt: now, ExpiresAt: now.Add(time.Hour),
 		QRCodeHash: secret.Hash(code), QRExpiresAt: now.Add(time.Hour)}
-	err := store.CreateReactivation(ctx, dynamo.NewReactivation{
+	err := store.CreateReactivation(ctx, domain.NewReactivation{
 		Reactivation: r,
 		QRCode: domain.ActivationCode{Hash: r.QRCodeHash, Kind: domain.CodeKindQR, ReactivationID: r.ID, AdminID: admin.ID,
 			AccountID: admin.AccountID, Status: domain.ReactivationPending, ExpiresAt: r.QRExpiresAt},
 		ExpectedPending: admin.PendingReactivationID,
 		Audit:           domain.AuditEvent{ID: id, Time: now, AccountID: admin.AccountID, Action: domain.ActionReactivationStart, Outcome: domain.OutcomeSuccess},
-		Limit:           dynamo.Limit{Name: "test-react", Window: time.Hour, Max: 100},
+		Limit:           domain.Limit{Name: "test-react", Window: time.Hour, Max: 100},
 	})
 	if err != nil {
 		f.t.Fatal(err)
@@ -162,7 +161,7 @@ func (f *fixture) activate(email, hotpSecret string) domain.Credential {
 	cred := domain.Credential{ID: "DP" + id[:18], AKey: "DA" + id[:18], AdminID: admin.ID, AccountID: admin.AccountID,
 		Model: "Pixel 9", Platform: "Android", HOTPSecret: hotpSecret, Status: domain.CredentialActive,
 		CreatedAt: now, ActivatedAt: now, ReactivationID: r.ID}
-	err = store.Redeem(ctx, dynamo.Redemption{Target: target, Credential: cred,
+	err = store.Redeem(ctx, domain.Redemption{Target: target, Credential: cred,
 		Audit: domain.AuditEvent{ID: id + "r", Time: now, AccountID: admin.AccountID, Action: domain.ActionReactivationActivate, Outcome: domain.OutcomeSuccess}})
 	if err != nil {
 		f.t.Fatal(err)
@@ -184,7 +183,7 @@ func failCode(t testing.TB, resp *apptest.Response, want domain.Code) apigw.Fail
 // first.
 func (f *fixture) auditActions(account string) []string {
 	f.t.Helper()
-	events, _, err := f.env.Deps.Store.ListAudit(f.env.Ctx, account, dynamo.AuditFilter{Limit: 100})
+	events, _, err := f.env.Deps.Store.ListAudit(f.env.Ctx, account, domain.AuditFilter{Limit: 100})
 	if err != nil {
 		f.t.Fatal(err)
 	}

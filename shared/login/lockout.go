@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 )
 
 // The lockout (DESIGN.md §3): 10 consecutive failed second-factor attempts
@@ -43,7 +42,7 @@ import (
 // are replays of the passcode that just logged them in.
 
 // LockoutRule is the lockout's numbers as the store enforces them.
-var LockoutRule = dynamo.Lockout{Max: domain.LockoutThreshold, Lease: attemptLease}
+var LockoutRule = domain.Lockout{Max: domain.LockoutThreshold, Lease: attemptLease}
 
 // attemptLease: an attempt reserved and never resolved for this long was
 // lost with its function (the function timeout is 10 s); once such lost
@@ -74,10 +73,10 @@ func (s *Service) reserveAttempt(ctx context.Context, a *attempt, c Client) erro
 
 // reservePasscodeAttempt is step 1 for the login's SMS/voice passcode
 // (the one with hash): its try and the admin's attempt, in one
-// transaction. dynamo.ErrLoginChanged comes back as is.
+// transaction. domain.ErrLoginChanged comes back as is.
 func (s *Service) reservePasscodeAttempt(ctx context.Context, a *attempt, hash string, c Client) error {
 	err := s.Store.ReservePasscodeAttempt(ctx, a.tx.ID, hash, domain.MaxPasscodeTries, a.admin.ID, LockoutRule)
-	if errors.Is(err, dynamo.ErrLoginChanged) {
+	if errors.Is(err, domain.ErrLoginChanged) {
 		return err
 	}
 	return s.attemptRefused(ctx, a, c, err)
@@ -86,9 +85,9 @@ func (s *Service) reservePasscodeAttempt(ctx context.Context, a *attempt, hash s
 // attemptRefused turns the store's refusal of a reservation into the answer.
 func (s *Service) attemptRefused(ctx context.Context, a *attempt, c Client, err error) error {
 	switch {
-	case errors.Is(err, dynamo.ErrAttemptsInFlight):
+	case errors.Is(err, domain.ErrAttemptsInFlight):
 		return errAttemptsInFlight()
-	case errors.Is(err, dynamo.ErrLockedNow):
+	case errors.Is(err, domain.ErrLockedNow):
 		s.audit(ctx, s.event(a.admin, c, domain.ActionLoginLocked, domain.OutcomeFailure,
 			map[string]string{"reason": "unresolved_attempts", "failed_attempts": strconv.Itoa(LockoutRule.Max)}))
 		return domain.NewError(domain.CodeLocked)

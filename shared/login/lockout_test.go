@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"push-reactivation/infra/smsvoicelocal"
-	"push-reactivation/shared/apptest"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/hotp"
 )

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"push-reactivation/infra/smsvoicelocal"
-	"push-reactivation/shared/apptest"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/demo"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/login"

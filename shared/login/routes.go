@@ -10,9 +10,9 @@ import (
 )
 
 // NewRouter is the router of FallbackLoginFunction: the fallback-login
-// rows of DESIGN.md §4.
-func NewRouter(d *app.Deps) *apigw.Router {
-	h := handlers{svc: NewService(d)}
+// rows of DESIGN.md §4, with passcodes sent through phone.
+func NewRouter(d *app.Deps, phone Phone) *apigw.Router {
+	h := handlers{svc: NewService(d, phone)}
 	return apigw.NewRouter(d.Log, d.Sessions, d.Config.PanelOrigin,
 		// The contract as a document (DESIGN.md §4.1), for anyone.
 		openapi.Route(),

@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"push-reactivation/infra/smsvoicelocal"
-	"push-reactivation/shared/apptest"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/login"
 	"push-reactivation/shared/secret"
@@ -35,7 +35,7 @@ func TestLoginSecretGuardsEveryLoginCall(t *testing.T) {
 	if tx.LoginSecret == other.LoginSecret {
 		t.Fatal("two logins got the same secret")
 	}
-	item, err := f.env.Deps.AWS.DynamoDB.GetItem(f.env.Ctx, &dynamodb.GetItemInput{
+	item, err := f.env.AWS.DynamoDB.GetItem(f.env.Ctx, &dynamodb.GetItemInput{
 		TableName: aws.String(f.env.Deps.Config.TableName),
 		Key: map[string]types.AttributeValue{
 			"PK": &types.AttributeValueMemberS{Value: "LOGIN#" + tx.TxID}, "SK": &types.AttributeValueMemberS{Value: "#LOGIN"},

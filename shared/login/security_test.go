@@ -13,10 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"push-reactivation/infra/smsvoicelocal"
-	"push-reactivation/shared/apptest"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/demo"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/hotp"
 	"push-reactivation/shared/login"
 )
@@ -111,7 +110,7 @@ func TestOneSessionFromConcurrentVerifies(t *testing.T) {
 // countSessions counts session items in the table.
 func (f *fixture) countSessions() int {
 	f.t.Helper()
-	out, err := f.env.Deps.AWS.DynamoDB.Scan(context.Background(), &dynamodb.ScanInput{
+	out, err := f.env.AWS.DynamoDB.Scan(context.Background(), &dynamodb.ScanInput{
 		TableName: aws.String(f.env.Deps.Config.TableName), FilterExpression: aws.String("#t = :s"),
 		ExpressionAttributeNames:  map[string]string{"#t": "type"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":s": &types.AttributeValueMemberS{Value: "session"}},
@@ -183,7 +182,7 @@ func TestNoSecretsInLogsOrAudit(t *testing.T) {
 	}
 	var audit strings.Builder
 	for _, account := range []string{"acme", "umbrella"} {
-		events, _, err := f.env.Deps.Store.ListAudit(f.env.Ctx, account, dynamo.AuditFilter{Limit: 100})
+		events, _, err := f.env.Deps.Store.ListAudit(f.env.Ctx, account, domain.AuditFilter{Limit: 100})
 		if err != nil {
 			t.Fatal(err)
 		}

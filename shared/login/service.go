@@ -20,7 +20,6 @@ import (
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/secret"
-	"push-reactivation/shared/smsvoice"
 )
 
 // Phone delivers passcodes by text message and by voice call
@@ -42,12 +41,12 @@ type Service struct {
 	Codes *secret.CodeHasher
 }
 
-// NewService builds the service from the shared dependencies, with the
-// SMS/voice sender on the configured origination identity.
-func NewService(d *app.Deps) *Service {
+// NewService builds the service from the shared dependencies and the
+// function's SMS/voice sender (smsvoice.FromConfig in production).
+func NewService(d *app.Deps, phone Phone) *Service {
 	return &Service{
 		Store:  d.Store,
-		Phone:  smsvoice.New(d.AWS.SMSVoice, d.Config.OriginationIdentity, d.Config.SMSConfigurationSet),
+		Phone:  phone,
 		Clock:  d.Clock,
 		Random: d.Random,
 		Log:    d.Log,
@@ -61,20 +60,13 @@ type Client struct {
 	UserAgent string
 }
 
-// maxUserAgent bounds what is copied from the request into stored items.
-const maxUserAgent = 256
-
-func (c Client) userAgent() string {
-	if len(c.UserAgent) > maxUserAgent {
-		return c.UserAgent[:maxUserAgent]
-	}
-	return c.UserAgent
-}
+// userAgent is the caller's user agent as it is stored (domain.CutUserAgent).
+func (c Client) userAgent() string { return domain.CutUserAgent(c.UserAgent) }
 
 // sendLimit is the admin's SMS/voice allowance (DESIGN.md §3): text and
 // voice share it, since both cost money and both can be abused to pump
 // messages.
-var sendLimit = dynamo.Limit{Name: "passcode", Window: time.Hour, Max: domain.MaxSendsPerAdminHour}
+var sendLimit = domain.Limit{Name: "passcode", Window: time.Hour, Max: domain.MaxSendsPerAdminHour}
 
 // AdminView is the public view of an administrator that login and session
 // responses carry.
@@ -95,10 +87,10 @@ func viewAdmin(a *domain.Admin) AdminView {
 func (s *Service) event(admin *domain.Admin, c Client, action string, outcome domain.Outcome, details map[string]string) domain.AuditEvent {
 	// Audit ids need uniqueness, not secrecy; crypto/rand never fails.
 	id, _ := secret.ID(nil)
-	return domain.AuditEvent{
+	return domain.NewAuditEvent(domain.AuditEvent{
 		ID: id, Time: s.Clock.Now().UTC(), AccountID: admin.AccountID, ActorID: admin.ID, TargetID: admin.ID,
 		Action: action, Outcome: outcome, IP: c.IP, UserAgent: c.userAgent(), Details: details,
-	}
+	})
 }
 
 // audit writes an event on its own, for refusals and failures: losing one

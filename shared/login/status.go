@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 )
 
 // Push statuses the panel sees (DESIGN.md §4: pending, approved, denied,
@@ -68,8 +67,8 @@ func (s *Service) pickUp(ctx context.Context, tx *domain.LoginTx, loginSecret st
 		return nil, err
 	}
 	a.loginSecret = loginSecret
-	auth, err := s.complete(ctx, a, dynamo.LoginCompletion{From: domain.LoginApproved, PushID: tx.PushID, Factor: domain.FactorPush}, c)
-	if errors.Is(err, dynamo.ErrLoginChanged) {
+	auth, err := s.complete(ctx, a, domain.LoginCompletion{From: domain.LoginApproved, PushID: tx.PushID, Factor: domain.FactorPush}, c)
+	if errors.Is(err, domain.ErrLoginChanged) {
 		now, gerr := s.Store.GetLogin(ctx, tx.ID)
 		if gerr != nil {
 			return nil, gerr

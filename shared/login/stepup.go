@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/secret"
 )
 
@@ -154,9 +153,9 @@ func (s *Service) StepUp(ctx context.Context, p *domain.Principal, token string,
 
 // completeStepUp refreshes the session a step-up login is bound to, in the
 // transaction that completes the login, and hands back its token.
-// dynamo.ErrLoginChanged comes back as is; a session gone meanwhile is
+// domain.ErrLoginChanged comes back as is; a session gone meanwhile is
 // 40101, as for any call on it.
-func (s *Service) completeStepUp(ctx context.Context, a *attempt, comp dynamo.LoginCompletion, c Client) (*Authenticated, error) {
+func (s *Service) completeStepUp(ctx context.Context, a *attempt, comp domain.LoginCompletion, c Client) (*Authenticated, error) {
 	token, err := openToken(a.tx, a.loginSecret)
 	if err != nil {
 		return nil, err
@@ -170,7 +169,7 @@ func (s *Service) completeStepUp(ctx context.Context, a *attempt, comp dynamo.Lo
 	comp.Audit = s.event(a.admin, c, domain.ActionLoginReauth, domain.OutcomeSuccess,
 		map[string]string{"step": "complete", "factor": string(comp.Factor)})
 	err = s.Store.CompleteLogin(ctx, comp)
-	if errors.Is(err, dynamo.ErrSessionGone) {
+	if errors.Is(err, domain.ErrSessionGone) {
 		s.audit(ctx, s.event(a.admin, c, domain.ActionLoginReauth, domain.OutcomeFailure,
 			map[string]string{"step": "complete", "reason": "session_gone"}))
 		return nil, domain.NewError(domain.CodeNotAuthenticated)

@@ -16,8 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"push-reactivation/infra/smsvoicelocal"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/apigw"
-	"push-reactivation/shared/apptest"
 	"push-reactivation/shared/device"
 	"push-reactivation/shared/devicesig"
 	"push-reactivation/shared/domain"
@@ -280,7 +280,7 @@ func TestStepUpCannotCompleteIntoAnotherSession(t *testing.T) {
 
 	// A's next step-up, bound (by tampering) to B's session.
 	st = f.stepUp(tokenA)
-	_, err := f.env.Deps.AWS.DynamoDB.UpdateItem(f.env.Ctx, &dynamodb.UpdateItemInput{
+	_, err := f.env.AWS.DynamoDB.UpdateItem(f.env.Ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(f.env.Deps.Config.TableName),
 		Key: map[string]types.AttributeValue{
 			"PK": &types.AttributeValueMemberS{Value: "LOGIN#" + st.TxID}, "SK": &types.AttributeValueMemberS{Value: "#LOGIN"},
@@ -324,7 +324,7 @@ type testPhone struct {
 func (f *fixture) phoneFor(token string) testPhone {
 	f.t.Helper()
 	started := f.env.StartReactivation(reactivation.NewRouter(f.env.Deps), token, "/v1/profile/duo-push/reactivation", nil)
-	dev := device.NewRouter(f.env.Deps)
+	dev := device.NewRouter(f.env.Deps, f.env.Mailer())
 	form := url.Values{"pkpush": {"rsa-sha512"}, "pubkey": {devicesig.MarshalPublicKeyPEM(&phoneKey().PublicKey)},
 		"platform": {"Android"}, "model": {"Pixel 9"}, "app_version": {"4.80.0"}}
 	resp := f.env.Call(dev, apptest.Request{Method: http.MethodPost, Path: "/push/v2/activation/" + started.Code(), Body: form.Encode(),

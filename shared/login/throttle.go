@@ -13,10 +13,10 @@ import (
 // passwordGuard is the password step's throttles (domain rules, issue 11
 // §4): failed attempts per email and address, per address, and past the
 // NIST ceiling per account. docs/security/limits.md has the table.
-var passwordGuard = dynamo.PasswordGuard{
-	PerEmailAddress: dynamo.Limit{Name: "pw-email-addr", Window: domain.PasswordTriesPerEmailAddressWindow, Max: domain.PasswordTriesPerEmailAddress},
-	PerAddress:      dynamo.Limit{Name: "pw-addr", Window: domain.PasswordTriesPerAddressWindow, Max: domain.PasswordTriesPerAddress},
-	PerAccount:      dynamo.Limit{Name: "pw-account", Window: domain.PasswordTriesPerAccountSlowedWindow, Max: domain.PasswordTriesPerAccountSlowed},
+var passwordGuard = domain.PasswordGuard{
+	PerEmailAddress: domain.Limit{Name: "pw-email-addr", Window: domain.PasswordTriesPerEmailAddressWindow, Max: domain.PasswordTriesPerEmailAddress},
+	PerAddress:      domain.Limit{Name: "pw-addr", Window: domain.PasswordTriesPerAddressWindow, Max: domain.PasswordTriesPerAddress},
+	PerAccount:      domain.Limit{Name: "pw-account", Window: domain.PasswordTriesPerAccountSlowedWindow, Max: domain.PasswordTriesPerAccountSlowed},
 	SlowAfter:       domain.PasswordFailuresBeforeSlowdown,
 	Remember:        domain.PasswordFailureMemory,
 }

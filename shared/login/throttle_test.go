@@ -13,10 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"push-reactivation/shared/apptest"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/demo"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/login"
 )
 
@@ -190,7 +189,7 @@ func TestPasswordFailuresAggregateInLog(t *testing.T) {
 		ip := fmt.Sprintf("192.0.2.%d", 1+i/domain.PasswordTriesPerEmailAddress)
 		failCode(t, f.loginFrom(ip, helpdesk, fmt.Sprintf("guess-%d", i)), domain.CodeNotAuthenticated)
 	}
-	events, _, err := f.env.Deps.Store.ListAudit(f.env.Ctx, "acme", dynamo.AuditFilter{Action: domain.ActionLoginPassword, Limit: 100})
+	events, _, err := f.env.Deps.Store.ListAudit(f.env.Ctx, "acme", domain.AuditFilter{Action: domain.ActionLoginPassword, Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +206,7 @@ func TestPasswordFailuresAggregateInLog(t *testing.T) {
 	// The next hour starts a new event.
 	f.env.Clock.Advance(domain.PasswordFailureAuditBucket)
 	failCode(t, f.loginFrom("192.0.2.99", helpdesk, "guess"), domain.CodeNotAuthenticated)
-	events, _, _ = f.env.Deps.Store.ListAudit(f.env.Ctx, "acme", dynamo.AuditFilter{Action: domain.ActionLoginPassword, Limit: 100})
+	events, _, _ = f.env.Deps.Store.ListAudit(f.env.Ctx, "acme", domain.AuditFilter{Action: domain.ActionLoginPassword, Limit: 100})
 	if len(events) != 2 || events[0].Count != 1 {
 		t.Fatalf("events after an hour: %+v", events)
 	}
@@ -255,7 +254,7 @@ func TestTypedEmailNeverStored(t *testing.T) {
 		f.loginFrom(attackerIP, typed, "guess")
 	}
 	f.loginFrom(attackerIP, typed+"@acme.example", "guess")
-	out, err := f.env.Deps.AWS.DynamoDB.Scan(f.env.Ctx, &dynamodb.ScanInput{TableName: aws.String(f.env.Deps.Config.TableName)})
+	out, err := f.env.AWS.DynamoDB.Scan(f.env.Ctx, &dynamodb.ScanInput{TableName: aws.String(f.env.Deps.Config.TableName)})
 	if err != nil {
 		t.Fatal(err)
 	}

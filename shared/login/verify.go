@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/hotp"
 	"push-reactivation/shared/secret"
 	"push-reactivation/shared/session"
@@ -81,7 +80,7 @@ func (s *Service) verifyPasscode(ctx context.Context, a *attempt, passcode strin
 	// is still the login's current one.
 	tx := a.tx
 	err := s.reservePasscodeAttempt(ctx, a, tx.PasscodeHash, c)
-	if errors.Is(err, dynamo.ErrLoginChanged) {
+	if errors.Is(err, domain.ErrLoginChanged) {
 		return nil, s.passcodeRefused(ctx, a, c)
 	}
 	if err != nil {
@@ -91,11 +90,11 @@ func (s *Service) verifyPasscode(ctx context.Context, a *attempt, passcode strin
 		// The try reserved above was this passcode's PasscodeTries+1th.
 		return nil, s.attemptFailed(ctx, a, c, tx.Factor, "wrong_passcode", domain.MaxPasscodeTries-(tx.PasscodeTries+1))
 	}
-	auth, err := s.complete(ctx, a, dynamo.LoginCompletion{From: domain.LoginPending, PasscodeHash: tx.PasscodeHash, Factor: tx.Factor}, c)
+	auth, err := s.complete(ctx, a, domain.LoginCompletion{From: domain.LoginPending, PasscodeHash: tx.PasscodeHash, Factor: tx.Factor}, c)
 	if err != nil {
 		s.attemptNotAGuess(ctx, a)
 	}
-	if errors.Is(err, dynamo.ErrLoginChanged) {
+	if errors.Is(err, domain.ErrLoginChanged) {
 		return nil, s.loginChanged(ctx, a.tx.ID)
 	}
 	return auth, err
@@ -172,18 +171,18 @@ func (s *Service) verifyDuoMobile(ctx context.Context, a *attempt, passcode stri
 		}
 		return nil, s.attemptFailed(ctx, a, c, domain.FactorPasscode, "wrong_passcode", noPasscodeBound)
 	}
-	auth, err := s.complete(ctx, a, dynamo.LoginCompletion{
+	auth, err := s.complete(ctx, a, domain.LoginCompletion{
 		From: domain.LoginPending, Factor: domain.FactorPasscode,
-		HOTP: &dynamo.HOTPAdvance{CredentialID: cred.ID, From: cred.HOTPCounter, To: matched + 1},
+		HOTP: &domain.HOTPAdvance{CredentialID: cred.ID, From: cred.HOTPCounter, To: matched + 1},
 	}, c)
 	switch {
-	case errors.Is(err, dynamo.ErrHOTPCounterMoved):
+	case errors.Is(err, domain.ErrHOTPCounterMoved):
 		// It matched a counter that was current when read: the passcode
 		// was right and has just been used, by this admin or a replay.
 		return nil, s.passcodeReused(ctx, a, c)
 	case err != nil:
 		s.attemptNotAGuess(ctx, a)
-		if errors.Is(err, dynamo.ErrLoginChanged) {
+		if errors.Is(err, domain.ErrLoginChanged) {
 			return nil, s.loginChanged(ctx, a.tx.ID)
 		}
 		return nil, err
@@ -203,9 +202,9 @@ func (s *Service) passcodeReused(ctx context.Context, a *attempt, c Client) erro
 // complete issues the session of a passed second factor (see
 // dynamo.CompleteLogin for what the one transaction checks and writes),
 // or, for a step-up, refreshes the session the login is bound to
-// (completeStepUp). dynamo.ErrLoginChanged comes back as is, for the
+// (completeStepUp). domain.ErrLoginChanged comes back as is, for the
 // caller to explain.
-func (s *Service) complete(ctx context.Context, a *attempt, comp dynamo.LoginCompletion, c Client) (*Authenticated, error) {
+func (s *Service) complete(ctx context.Context, a *attempt, comp domain.LoginCompletion, c Client) (*Authenticated, error) {
 	if a.tx.StepUp() {
 		return s.completeStepUp(ctx, a, comp, c)
 	}

@@ -17,16 +17,15 @@ package notify
 
 import (
 	"context"
-	"embed"
-	htmltemplate "html/template"
+	_ "embed"
 	"log/slog"
 	"strings"
-	texttemplate "text/template"
 	"time"
 	"unicode"
 
 	"push-reactivation/shared/app"
 	"push-reactivation/shared/domain"
+	"push-reactivation/shared/render"
 	"push-reactivation/shared/secret"
 	"push-reactivation/shared/sesmail"
 )
@@ -59,22 +58,33 @@ type Notifier struct {
 	Timeout time.Duration
 }
 
-// New builds a Notifier from the shared dependencies: SES v2 through
-// d.AWS.SESv2, from SENDER_EMAIL, tagged with SES_CONFIGURATION_SET.
-func New(d *app.Deps) *Notifier {
+// New builds a Notifier from the shared dependencies and the function's
+// mailer (sesmail.FromConfig in production).
+func New(d *app.Deps, mailer Mailer) *Notifier {
 	return &Notifier{
-		Mailer: sesmail.New(d.AWS.SESv2, d.Config.SenderEmail, d.Config.SESConfigurationSet),
+		Mailer: mailer,
 		Store:  d.Store, Clock: d.Clock, Random: d.Random, Log: d.Log,
 	}
 }
 
-//go:embed templates
-var templateFS embed.FS
+//go:embed templates/reactivation_started.txt
+var startedText string
 
-var (
-	textTemplates = texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/*.txt"))
-	htmlTemplates = htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/*.html"))
-)
+//go:embed templates/reactivation_started.html
+var startedHTML string
+
+//go:embed templates/phone_activated.txt
+var activatedText string
+
+//go:embed templates/phone_activated.html
+var activatedHTML string
+
+// The templates of each notice, text and HTML, filled by shared/render
+// (not text/template or html/template: see that package for why).
+var templates = map[domain.Notice][2]*render.Template{
+	domain.NoticeReactivationStarted: {render.MustText("reactivation_started.txt", startedText), render.MustHTML("reactivation_started.html", startedHTML)},
+	domain.NoticePhoneActivated:      {render.MustText("phone_activated.txt", activatedText), render.MustHTML("phone_activated.html", activatedHTML)},
+}
 
 // Subjects of the notices. They are fixed, so they can never carry a line
 // break or anything a reader typed.
@@ -89,23 +99,13 @@ const timeLayout = "Mon, 2 Jan 2006 15:04 MST"
 
 func showTime(t time.Time) string { return t.UTC().Format(timeLayout) }
 
-// startedData fills reactivation_started.{txt,html}.
-type startedData struct {
-	Name, OwnerName, OwnerEmail, At, ExpiresAt string
-}
-
-// activatedData fills phone_activated.{txt,html}.
-type activatedData struct {
-	Name, At, Platform, Model string
-}
-
 // OwnerStartedReactivation tells target that owner started reactivation r
 // of target's Duo Push. Call it after the reactivation is committed. The
 // notice holds no code or link: only the Owner can hand those over.
 func (n *Notifier) OwnerStartedReactivation(ctx context.Context, owner, target *domain.Admin, r *domain.Reactivation) {
-	data := startedData{
-		Name: displayName(target), OwnerName: displayName(owner), OwnerEmail: owner.Email,
-		At: showTime(r.CreatedAt), ExpiresAt: showTime(r.ExpiresAt),
+	data := render.Data{
+		"Name": displayName(target), "OwnerName": displayName(owner), "OwnerEmail": owner.Email,
+		"At": showTime(r.CreatedAt), "ExpiresAt": showTime(r.ExpiresAt),
 	}
 	n.send(ctx, domain.NoticeReactivationStarted, target, owner.ID, data,
 		map[string]string{"reactivation_id": r.ID})
@@ -120,19 +120,20 @@ func (n *Notifier) PhoneActivated(ctx context.Context, admin *domain.Admin, cred
 	if at.IsZero() {
 		at = n.Clock.Now()
 	}
-	data := activatedData{Name: displayName(admin), At: showTime(at), Platform: deviceText(cred.Platform), Model: deviceText(cred.Model)}
+	platform, model := deviceText(cred.Platform), deviceText(cred.Model)
+	data := render.Data{"Name": displayName(admin), "At": showTime(at), "Platform": platform, "Model": model}
 	n.send(ctx, domain.NoticePhoneActivated, admin, "", data,
-		map[string]string{"credential_id": cred.ID, "platform": data.Platform, "model": data.Model})
+		map[string]string{"credential_id": cred.ID, "platform": platform, "model": model})
 }
 
 // send renders and sends one notice to the admin's address on file, then
 // logs and audits the outcome.
-func (n *Notifier) send(ctx context.Context, notice domain.Notice, to *domain.Admin, actorID string, data any, details map[string]string) {
+func (n *Notifier) send(ctx context.Context, notice domain.Notice, to *domain.Admin, actorID string, data render.Data, details map[string]string) {
 	masked := sesmail.MaskAddress(to.Email)
 	log := n.Log.With("notice", string(notice), "admin_id", to.ID, "to", masked)
 	details["notice"], details["to"] = string(notice), masked
 
-	msg, err := render(notice, to.Email, data)
+	msg, err := renderNotice(notice, to.Email, data)
 	var messageID string
 	if err == nil {
 		timeout := n.Timeout
@@ -163,10 +164,10 @@ func (n *Notifier) audit(ctx context.Context, to *domain.Admin, actorID string, 
 	id, err := secret.ID(n.Random)
 	if err == nil {
 		actx, cancel := domain.Detached(ctx)
-		err = n.Store.PutAudit(actx, domain.AuditEvent{
+		err = n.Store.PutAudit(actx, domain.NewAuditEvent(domain.AuditEvent{
 			ID: id, Time: n.Clock.Now(), AccountID: to.AccountID, ActorID: actorID, TargetID: to.ID,
 			Action: domain.ActionNotification, Outcome: outcome, Details: details,
-		})
+		}))
 		cancel()
 	}
 	if err != nil {
@@ -175,12 +176,12 @@ func (n *Notifier) audit(ctx context.Context, to *domain.Admin, actorID string, 
 }
 
 // render builds the message of a notice from its embedded templates.
-func render(notice domain.Notice, to string, data any) (sesmail.Message, error) {
+func renderNotice(notice domain.Notice, to string, data render.Data) (sesmail.Message, error) {
 	var text, html strings.Builder
-	if err := textTemplates.ExecuteTemplate(&text, string(notice)+".txt", data); err != nil {
+	if err := templates[notice][0].Execute(&text, data); err != nil {
 		return sesmail.Message{}, err
 	}
-	if err := htmlTemplates.ExecuteTemplate(&html, string(notice)+".html", data); err != nil {
+	if err := templates[notice][1].Execute(&html, data); err != nil {
 		return sesmail.Message{}, err
 	}
 	return sesmail.Message{To: to, Subject: subjects[notice], Text: text.String(), HTML: html.String()}, nil

@@ -9,16 +9,16 @@ import (
 	"testing"
 	"time"
 
+	"push-reactivation/infra/seslocal"
+	"push-reactivation/internal/testenv"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/apigw"
-	"push-reactivation/shared/apptest"
 	"push-reactivation/shared/device"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/notify"
 	"push-reactivation/shared/owner"
 	"push-reactivation/shared/reactivation"
 	"push-reactivation/shared/sesmail"
-	"push-reactivation/shared/sestest"
 )
 
 // fixture runs the Owner and device functions as their Lambdas build them
@@ -33,7 +33,7 @@ func newFixture(t *testing.T, sesEndpoint string) *fixture {
 	// Before apptest.New builds the SDK clients.
 	t.Setenv("AWS_ENDPOINT_URL_SESV2", sesEndpoint)
 	env := apptest.New(t)
-	return &fixture{Env: env, owner: owner.NewRouter(env.Deps), device: device.NewRouter(env.Deps)}
+	return &fixture{Env: env, owner: owner.NewRouter(env.Deps, env.Mailer()), device: device.NewRouter(env.Deps, env.Mailer())}
 }
 
 // ownerStarts has the acme Owner reactivate admin@acme.example's Duo Push
@@ -52,14 +52,14 @@ func (f *fixture) activate(code, platform, model string) *apptest.Response {
 
 func (f *fixture) notices() []domain.AuditEvent {
 	f.T.Helper()
-	evs, _, err := f.Deps.Store.ListAudit(f.Ctx, "acme", dynamo.AuditFilter{Action: domain.ActionNotification})
+	evs, _, err := f.Deps.Store.ListAudit(f.Ctx, "acme", domain.AuditFilter{Action: domain.ActionNotification})
 	if err != nil {
 		f.T.Fatal(err)
 	}
 	return evs
 }
 
-func onlyEmail(t *testing.T, srv *sestest.Server) sestest.Email {
+func onlyEmail(t *testing.T, srv *seslocal.Server) seslocal.Email {
 	t.Helper()
 	es, err := srv.Emails(context.Background())
 	if err != nil {
@@ -75,7 +75,7 @@ func onlyEmail(t *testing.T, srv *sestest.Server) sestest.Email {
 // admin emails that admin, at the address on file, who did it and what to
 // do if it was not expected; the notice carries no code or link.
 func TestOwnerStartedReactivationNotice(t *testing.T) {
-	srv := sestest.StartT(t)
+	srv := testenv.StartSES(t)
 	f := newFixture(t, srv.URL())
 	id, code := f.ownerStarts()
 
@@ -120,7 +120,7 @@ func TestOwnerStartedReactivationNotice(t *testing.T) {
 // platform and model, cleaned and escaped, with what to do if it was not
 // them.
 func TestPhoneActivatedNotice(t *testing.T) {
-	srv := sestest.StartT(t)
+	srv := testenv.StartSES(t)
 	f := newFixture(t, srv.URL())
 	_, code := f.ownerStarts()
 	if err := srv.Clear(context.Background()); err != nil {

@@ -11,8 +11,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/apigw"
-	"push-reactivation/shared/apptest"
 	"push-reactivation/shared/openapi"
 )
 

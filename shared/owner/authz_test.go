@@ -6,8 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"push-reactivation/internal/testenv"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/apigw"
-	"push-reactivation/shared/apptest"
 	"push-reactivation/shared/demo"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/email"
@@ -15,7 +16,6 @@ import (
 	"push-reactivation/shared/openapi"
 	"push-reactivation/shared/owner"
 	"push-reactivation/shared/reactivation"
-	"push-reactivation/shared/sestest"
 )
 
 // columns are the roles of the matrix, in this order; a last column is the
@@ -196,14 +196,14 @@ var rows = []row{
 // cells of the other six roles that expect 403 (or 404 for a
 // reactivation), so dropping any role check fails the test.
 func TestAuthorizationMatrix(t *testing.T) {
-	ses := sestest.StartT(t)
+	ses := testenv.StartSES(t)
 	t.Setenv("AWS_ENDPOINT_URL_SESV2", ses.URL())
 	f := newFixture(t)
 	m := &matrix{fixture: f, callers: map[domain.Role]*domain.Admin{}, routers: map[string]*apigw.Router{
 		reactivationCode:  reactivation.NewRouter(f.Deps),
-		ownerReactivation: owner.NewRouter(f.Deps),
-		activationEmail:   email.NewRouter(f.Deps),
-		fallbackLogin:     login.NewRouter(f.Deps),
+		ownerReactivation: owner.NewRouter(f.Deps, f.Mailer()),
+		activationEmail:   email.NewRouter(f.Deps, f.Mailer()),
+		fallbackLogin:     login.NewRouter(f.Deps, f.Phone()),
 	}}
 	if !slices.Equal(columns, domain.AllRoles) {
 		t.Fatalf("columns %v must list domain.AllRoles %v in order", columns, domain.AllRoles)

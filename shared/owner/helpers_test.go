@@ -7,11 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/apigw"
-	"push-reactivation/shared/apptest"
 	"push-reactivation/shared/demo"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/login"
 	"push-reactivation/shared/owner"
 	"push-reactivation/shared/reactivation"
@@ -59,7 +58,7 @@ func newFixture(t testing.TB) *fixture {
 	n := &notices{}
 	svc.Notifier = n
 	return &fixture{Env: env, owner: owner.NewRouterWith(env.Deps, svc), self: reactivation.NewRouter(env.Deps),
-		login: login.NewRouter(env.Deps), notices: n, secrets: map[string]string{}}
+		login: login.NewRouter(env.Deps, env.Phone()), notices: n, secrets: map[string]string{}}
 }
 
 // createAdmin adds an admin with the demo password and a phone of its own.
@@ -154,6 +153,6 @@ func (f *fixture) adminLog(token, query string) logPage {
 
 // redeem binds a new credential with the code at store level, the way the
 // device API does.
-func (f *fixture) redeem(code, credID string) (*dynamo.ActivationTarget, error) {
+func (f *fixture) redeem(code, credID string) (*domain.ActivationTarget, error) {
 	return f.Redeem(code, credID, "iOS", "iPhone 16")
 }

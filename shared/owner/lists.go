@@ -9,7 +9,6 @@ import (
 
 	"push-reactivation/shared/apigw"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 )
 
 // Page sizes of the lists (DESIGN.md §4.1, Lists).
@@ -97,7 +96,7 @@ type EventView struct {
 // the filters. An admin_id that names no admin of this account is 40401,
 // the same for another account's admin as for one that does not exist
 // (DESIGN.md §3, roles). Round trips: the filter's admin (one), the
-// query (one, up to dynamo.MaxAuditQueries when a filter is sparse), the
+// query (one, up to domain.MaxAuditQueries when a filter is sparse), the
 // named admins (one BatchGetItem per 100).
 func (h *handlers) adminLog(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
 	acct, err := h.account(ctx, r)
@@ -105,7 +104,7 @@ func (h *handlers) adminLog(ctx context.Context, r *apigw.Request) (*apigw.Respo
 		return nil, err
 	}
 	q := r.Query()
-	f := dynamo.AuditFilter{AdminID: q.Get("admin_id"), Action: q.Get("action")}
+	f := domain.AuditFilter{AdminID: q.Get("admin_id"), Action: q.Get("action")}
 	if f.Limit, err = pageLimit(r, defaultLogPage, maxLogPage); err != nil {
 		return nil, err
 	}
@@ -166,7 +165,7 @@ func (h *handlers) adminLog(ctx context.Context, r *apigw.Request) (*apigw.Respo
 // logQueryKey is the filters of a log query in one string, so a cursor
 // only continues the query that issued it (the page size may change
 // between pages).
-func logQueryKey(f dynamo.AuditFilter) string {
+func logQueryKey(f domain.AuditFilter) string {
 	ts := func(t time.Time) string {
 		if t.IsZero() {
 			return ""

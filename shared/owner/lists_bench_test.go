@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"testing"
 
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/apigw"
 	"push-reactivation/shared/app"
-	"push-reactivation/shared/apptest"
 	"push-reactivation/shared/owner"
 	"push-reactivation/shared/reactivation"
 )

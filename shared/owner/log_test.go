@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"push-reactivation/shared/apptest"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/secret"
 )

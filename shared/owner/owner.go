@@ -26,12 +26,13 @@ import (
 	"push-reactivation/shared/secret"
 )
 
-// NewRouter is the router of OwnerReactivationFunction.
-func NewRouter(d *app.Deps) *apigw.Router {
+// NewRouter is the router of OwnerReactivationFunction; the notices to the
+// target admin go through mailer.
+func NewRouter(d *app.Deps, mailer notify.Mailer) *apigw.Router {
 	svc := reactivation.NewService(d)
 	// The target admin is emailed when an Owner starts a reactivation for
 	// them (DESIGN.md §3, notifications; shared/notify).
-	svc.Notifier = notify.New(d)
+	svc.Notifier = notify.New(d, mailer)
 	return NewRouterWith(d, svc)
 }
 
@@ -210,9 +211,9 @@ func (h *handlers) resetLockout(ctx context.Context, r *apigw.Request) (*apigw.R
 	if err != nil {
 		return nil, err
 	}
-	ev := domain.AuditEvent{ID: id, Time: h.d.Clock.Now(), AccountID: a.AccountID, ActorID: r.Principal.Admin.ID, TargetID: a.ID,
+	ev := domain.NewAuditEvent(domain.AuditEvent{ID: id, Time: h.d.Clock.Now(), AccountID: a.AccountID, ActorID: r.Principal.Admin.ID, TargetID: a.ID,
 		Action: domain.ActionLockoutReset, Outcome: domain.OutcomeSuccess, IP: r.IP(), UserAgent: r.UserAgent(),
-		Details: map[string]string{"previous_status": string(a.Status), "failed_attempts": strconv.Itoa(a.FailedAttempts)}}
+		Details: map[string]string{"previous_status": string(a.Status), "failed_attempts": strconv.Itoa(a.FailedAttempts)}})
 	if err := h.d.Store.ResetLockout(ctx, a.ID, ev); err != nil {
 		return nil, err
 	}

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"push-reactivation/shared/apptest"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/device"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/profile"

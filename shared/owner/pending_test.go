@@ -5,10 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"push-reactivation/shared/apptest"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/device"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 )
 
 // pendingOf is secondary_auth.push.pending_reactivation of a profile or
@@ -94,7 +93,7 @@ func TestPendingReactivationVisibleAndTargetMayCancel(t *testing.T) {
 	}
 	apptest.ExpectFail(t, f.Activate(device.NewService(f.Deps).Router(), s.Code(), "iOS", "iPhone 16"), 404, int(domain.CodeUnknownActivation))
 
-	events, _, err := f.Deps.Store.ListAudit(f.Ctx, "acme", dynamo.AuditFilter{Action: domain.ActionReactivationCancel})
+	events, _, err := f.Deps.Store.ListAudit(f.Ctx, "acme", domain.AuditFilter{Action: domain.ActionReactivationCancel})
 	if err != nil || len(events) != 1 || events[0].ActorID != "acme-admin" || events[0].TargetID != "acme-admin" ||
 		events[0].Details["reactivation_id"] != s.ReactivationID {
 		t.Fatalf("cancel audit %+v %v", events, err)

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"push-reactivation/shared/apptest"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/reactivation"
 )
 

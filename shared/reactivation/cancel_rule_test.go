@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"push-reactivation/shared/apptest"
+	"push-reactivation/internal/testenv/apptest"
 )
 
 // TestCancelNeedsNoRecentAuthentication: a deliberate rule (see Cancel

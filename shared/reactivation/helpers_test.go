@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/apigw"
-	"push-reactivation/shared/apptest"
 	"push-reactivation/shared/reactivation"
 )
 

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/secret"
 )
 
@@ -100,16 +99,16 @@ func (s *Service) NewBarcode(ctx context.Context, req BarcodeRequest) (*Started,
 		if err != nil {
 			return nil, err
 		}
-		err = s.Store.ReplaceQRCode(ctx, dynamo.NewQRCode{Before: *r, After: after, Code: qr,
-			Audit: domain.AuditEvent{ID: eventID, Time: now, AccountID: r.AccountID, ActorID: actor.Admin.ID, TargetID: r.AdminID,
+		err = s.Store.ReplaceQRCode(ctx, domain.NewQRCode{Before: *r, After: after, Code: qr,
+			Audit: domain.NewAuditEvent(domain.AuditEvent{ID: eventID, Time: now, AccountID: r.AccountID, ActorID: actor.Admin.ID, TargetID: r.AdminID,
 				Action: domain.ActionReactivationBarcode, Outcome: domain.OutcomeSuccess, IP: req.IP, UserAgent: req.UserAgent,
 				Details: map[string]string{"reactivation_id": r.ID, "valid_secs": strconv.Itoa(int(validity / time.Second)),
-					"barcodes_issued": strconv.Itoa(after.BarcodesIssued)}}})
+					"barcodes_issued": strconv.Itoa(after.BarcodesIssued)}})})
 		if err == nil {
 			started.Reactivation = after
 			return started, nil
 		}
-		if !errors.Is(err, dynamo.ErrQRCodeRaced) {
+		if !errors.Is(err, domain.ErrQRCodeRaced) {
 			return nil, err
 		}
 		// Another request changed the reactivation meanwhile: read it
@@ -122,7 +121,7 @@ func (s *Service) NewBarcode(ctx context.Context, req BarcodeRequest) (*Started,
 			return nil, err
 		}
 		if attempt == barcodeAttempts {
-			return nil, dynamo.ErrQRCodeRaced
+			return nil, domain.ErrQRCodeRaced
 		}
 	}
 }

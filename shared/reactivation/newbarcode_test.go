@@ -9,15 +9,14 @@ import (
 	"testing"
 	"time"
 
-	"push-reactivation/shared/apptest"
+	"push-reactivation/internal/testenv"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/device"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/email"
 	"push-reactivation/shared/owner"
 	"push-reactivation/shared/profile"
 	"push-reactivation/shared/secret"
-	"push-reactivation/shared/sestest"
 )
 
 func barcodePath(id string) string { return "/v1/reactivations/" + id + "/barcode" }
@@ -62,10 +61,10 @@ var linkRE = regexp.MustCompile(`https://localhost:3443/activate/([A-Za-z0-9]{20
 // is sent for the new QR code; the administrator log names actor and
 // target. Then the emailed link activates the phone.
 func TestNewBarcodeKillsOnlyTheOldQRCode(t *testing.T) {
-	ses := sestest.StartT(t)
+	ses := testenv.StartSES(t)
 	t.Setenv("AWS_ENDPOINT_URL_SESV2", ses.URL())
 	f := newFixture(t)
-	ownerRouter, emailRouter, phone := owner.NewRouter(f.Deps), email.NewRouter(f.Deps), device.NewService(f.Deps).Router()
+	ownerRouter, emailRouter, phone := owner.NewRouter(f.Deps, f.Mailer()), email.NewRouter(f.Deps, f.Mailer()), device.NewService(f.Deps).Router()
 	ownerToken, adminToken := f.SessionFor("owner@acme.example"), f.SessionFor("admin@acme.example")
 	emails := func() int {
 		t.Helper()
@@ -132,7 +131,7 @@ func TestNewBarcodeKillsOnlyTheOldQRCode(t *testing.T) {
 	if err != nil || r.BarcodesIssued != 1 || r.EmailsSent != 1 || !r.ExpiresAt.Equal(r.EmailExpiresAt) {
 		t.Fatalf("reactivation %+v %v: the email code keeps it pending for 24 h", r, err)
 	}
-	events, _, err := f.Deps.Store.ListAudit(f.Ctx, "acme", dynamo.AuditFilter{Action: domain.ActionReactivationBarcode})
+	events, _, err := f.Deps.Store.ListAudit(f.Ctx, "acme", domain.AuditFilter{Action: domain.ActionReactivationBarcode})
 	if err != nil || len(events) != 1 || events[0].ActorID != "acme-owner" || events[0].TargetID != "acme-admin" ||
 		events[0].Details["reactivation_id"] != first.ReactivationID {
 		t.Fatalf("barcode audit %+v %v", events, err)
@@ -302,9 +301,9 @@ func TestReplaceQRCodeConditions(t *testing.T) {
 	second := f.newBarcode(token, s.ReactivationID)
 	now := f.Clock.Now()
 	after, code := before.WithQRCode(secret.Hash("stalestalestalestale"), now, time.Hour)
-	err = f.Deps.Store.ReplaceQRCode(f.Ctx, dynamo.NewQRCode{Before: *before, After: after, Code: code,
+	err = f.Deps.Store.ReplaceQRCode(f.Ctx, domain.NewQRCode{Before: *before, After: after, Code: code,
 		Audit: domain.AuditEvent{ID: "stale", Time: now, AccountID: "acme", Action: domain.ActionReactivationBarcode, Outcome: domain.OutcomeSuccess}})
-	if !errors.Is(err, dynamo.ErrQRCodeRaced) {
+	if !errors.Is(err, domain.ErrQRCodeRaced) {
 		t.Fatalf("stale swap: %v", err)
 	}
 	if f.usable("stalestalestalestale") || !f.usable(second.Code()) {

@@ -10,9 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"push-reactivation/shared/apptest"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/profile"
 	"push-reactivation/shared/reactivation"
 	"push-reactivation/shared/secret"
@@ -71,7 +70,7 @@ func TestStartAnswersScannableQR(t *testing.T) {
 	if admin.PendingReactivationID != s.ReactivationID {
 		t.Errorf("admin pending %q", admin.PendingReactivationID)
 	}
-	events, _, err := f.Deps.Store.ListAudit(f.Ctx, "acme", dynamo.AuditFilter{Action: domain.ActionReactivationStart})
+	events, _, err := f.Deps.Store.ListAudit(f.Ctx, "acme", domain.AuditFilter{Action: domain.ActionReactivationStart})
 	if err != nil || len(events) != 1 {
 		t.Fatalf("audit: %v %v", events, err)
 	}
@@ -102,7 +101,7 @@ func TestSecondReactivationCancelsFirst(t *testing.T) {
 	if err := f.redeem(first.Code(), "c1"); !errors.Is(err, domain.ErrUnknownActivation) {
 		t.Fatalf("cancelled code redeemed: %v", err)
 	}
-	events, _, _ := f.Deps.Store.ListAudit(f.Ctx, "acme", dynamo.AuditFilter{Action: domain.ActionReactivationStart})
+	events, _, _ := f.Deps.Store.ListAudit(f.Ctx, "acme", domain.AuditFilter{Action: domain.ActionReactivationStart})
 	if len(events) != 2 || events[0].Details["cancelled_reactivation_id"] != first.ReactivationID {
 		t.Errorf("newest start event should name the cancelled one: %+v", events)
 	}
@@ -312,7 +311,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 			t.Errorf("logs contain the %s:\n%s", name, logs)
 		}
 	}
-	events, _, _ := f.Deps.Store.ListAudit(f.Ctx, "acme", dynamo.AuditFilter{})
+	events, _, _ := f.Deps.Store.ListAudit(f.Ctx, "acme", domain.AuditFilter{})
 	b, _ := json.Marshal(events)
 	if strings.Contains(string(b), s.Code()) || strings.Contains(string(b), token) {
 		t.Errorf("audit events hold a secret: %s", b)
@@ -354,7 +353,7 @@ func TestCancelledCodeCannotBeRedeemed(t *testing.T) {
 	if a := f.Admin("admin@acme.example"); a.PendingReactivationID != "" {
 		t.Errorf("admin still has pending %q", a.PendingReactivationID)
 	}
-	events, _, _ := f.Deps.Store.ListAudit(f.Ctx, "acme", dynamo.AuditFilter{Action: domain.ActionReactivationCancel})
+	events, _, _ := f.Deps.Store.ListAudit(f.Ctx, "acme", domain.AuditFilter{Action: domain.ActionReactivationCancel})
 	if len(events) != 1 || events[0].ActorID != "acme-admin" || events[0].TargetID != "acme-admin" {
 		t.Errorf("cancel audit %+v", events)
 	}

@@ -14,7 +14,6 @@ import (
 
 	"push-reactivation/shared/app"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/secret"
 )
 
@@ -23,15 +22,15 @@ type Store interface {
 	GetAccount(ctx context.Context, id string) (*domain.Account, error)
 	GetReactivation(ctx context.Context, id string) (*domain.Reactivation, error)
 	GetCredential(ctx context.Context, id string) (*domain.Credential, error)
-	CreateReactivation(ctx context.Context, n dynamo.NewReactivation) error
+	CreateReactivation(ctx context.Context, n domain.NewReactivation) error
 	CancelReactivation(ctx context.Context, r *domain.Reactivation, ev domain.AuditEvent) error
 	GetAdmin(ctx context.Context, id string) (*domain.Admin, error)
-	ReplaceQRCode(ctx context.Context, n dynamo.NewQRCode) error
+	ReplaceQRCode(ctx context.Context, n domain.NewQRCode) error
 }
 
 // Limit caps new reactivations per target admin: a stolen session cannot
 // mint codes in bulk, nor can an Owner flood one admin with notifications.
-var Limit = dynamo.Limit{Name: "react", Window: time.Hour, Max: domain.MaxReactivationsPerAdminHour}
+var Limit = domain.Limit{Name: "react", Window: time.Hour, Max: domain.MaxReactivationsPerAdminHour}
 
 // Notifier tells a target admin that an Owner started a reactivation of
 // their Duo Push (DESIGN.md §3, notifications), with what to do if it was
@@ -202,14 +201,14 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error)
 	if previous != nil {
 		details["cancelled_reactivation_id"] = previous.ID
 	}
-	n := dynamo.NewReactivation{
+	n := domain.NewReactivation{
 		Reactivation: r,
 		QRCode: domain.ActivationCode{Hash: r.QRCodeHash, Kind: domain.CodeKindQR, ReactivationID: id, AdminID: target.ID,
 			AccountID: target.AccountID, Status: domain.ReactivationPending, ExpiresAt: expires},
 		ExpectedPending: target.PendingReactivationID,
 		Cancel:          previous,
-		Audit: domain.AuditEvent{ID: eventID, Time: now, AccountID: target.AccountID, ActorID: actor.Admin.ID, TargetID: target.ID,
-			Action: domain.ActionReactivationStart, Outcome: domain.OutcomeSuccess, IP: req.IP, UserAgent: req.UserAgent, Details: details},
+		Audit: domain.NewAuditEvent(domain.AuditEvent{ID: eventID, Time: now, AccountID: target.AccountID, ActorID: actor.Admin.ID, TargetID: target.ID,
+			Action: domain.ActionReactivationStart, Outcome: domain.OutcomeSuccess, IP: req.IP, UserAgent: req.UserAgent, Details: details}),
 		Limit: Limit,
 	}
 	if err := s.Store.CreateReactivation(ctx, n); err != nil {
@@ -298,9 +297,9 @@ func (s *Service) Cancel(ctx context.Context, actor *domain.Principal, id, ip, u
 	if err != nil {
 		return nil, err
 	}
-	ev := domain.AuditEvent{ID: eventID, Time: s.Clock.Now(), AccountID: r.AccountID, ActorID: actor.Admin.ID, TargetID: r.AdminID,
+	ev := domain.NewAuditEvent(domain.AuditEvent{ID: eventID, Time: s.Clock.Now(), AccountID: r.AccountID, ActorID: actor.Admin.ID, TargetID: r.AdminID,
 		Action: domain.ActionReactivationCancel, Outcome: domain.OutcomeSuccess, IP: ip, UserAgent: userAgent,
-		Details: map[string]string{"reactivation_id": r.ID}}
+		Details: map[string]string{"reactivation_id": r.ID}})
 	if err := s.Store.CancelReactivation(ctx, r, ev); err != nil {
 		return nil, err
 	}

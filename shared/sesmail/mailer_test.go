@@ -15,8 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	qrcode "github.com/skip2/go-qrcode"
 
+	"push-reactivation/infra/seslocal"
+	"push-reactivation/internal/testenv"
 	"push-reactivation/shared/sesmail"
-	"push-reactivation/shared/sestest"
 )
 
 const (
@@ -53,7 +54,7 @@ func mustParse(t *testing.T, addr string) *mail.Address {
 	return a
 }
 
-func findEmail(t *testing.T, srv *sestest.Server, id string) sestest.Email {
+func findEmail(t *testing.T, srv *seslocal.Server, id string) seslocal.Email {
 	t.Helper()
 	emails, err := srv.Emails(context.Background())
 	if err != nil {
@@ -65,11 +66,11 @@ func findEmail(t *testing.T, srv *sestest.Server, id string) sestest.Email {
 		}
 	}
 	t.Fatalf("message %q not in the store (%d emails)", id, len(emails))
-	return sestest.Email{}
+	return seslocal.Email{}
 }
 
 func TestSendThroughLocalSES(t *testing.T) {
-	srv := sestest.StartT(t)
+	srv := testenv.StartSES(t)
 	m := sesmail.New(newClient(srv.URL()), from, "push-reactivation")
 	ctx := context.Background()
 

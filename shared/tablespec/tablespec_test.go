@@ -6,7 +6,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"push-reactivation/shared/ddblocal"
+	"push-reactivation/internal/testenv"
 	"push-reactivation/shared/tablespec"
 )
 
@@ -14,7 +14,7 @@ import (
 // which lacks UpdateTimeToLive; that is reported, not fatal. Creating it
 // again is harmless.
 func TestCreateOnEmbeddedServer(t *testing.T) {
-	client, _ := ddblocal.StartT(t) // creates "push-reactivation"
+	client, _ := testenv.StartDynamoDB(t) // creates "push-reactivation"
 	spec, err := tablespec.LoadDefault()
 	if err != nil {
 		t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"push-reactivation/infra/localstack/e2e"
+	"push-reactivation/internal/testenv"
 	"push-reactivation/shared/demo"
 )
 
@@ -74,22 +75,9 @@ type running struct {
 	target  e2e.Target
 	httpURL string
 	ready   time.Duration
-	output  *syncBuffer
+	output  *testenv.SyncBuffer
 	exited  chan error
 }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // start runs the binary on free ports with its state in a temporary
 // folder and waits for "ready".
@@ -107,7 +95,7 @@ func start(t *testing.T, timeout time.Duration, extra ...string) *running {
 	}, extra...)
 	cmd := exec.Command(binary(t), args...)
 	cmd.Dir = root
-	out := &syncBuffer{}
+	out := &testenv.SyncBuffer{}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

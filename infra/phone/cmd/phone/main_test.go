@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"push-reactivation/infra/phone/phonetest"
-	"push-reactivation/shared/apptest"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/device"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/reactivation"

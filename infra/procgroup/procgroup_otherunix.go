@@ -1,6 +1,6 @@
 //go:build unix && !linux
 
-package rie
+package procgroup
 
 import "syscall"
 

@@ -1,5 +1,5 @@
 // Package ddblocal runs the embedded DynamoDB (github.com/truora/minidyn's
-// server) for tests and the local stack, and creates the project's table on
+// server) for the local stack and for tests (internal/testenv), and creates the project's table on
 // it from template.yaml. The real SDK client reaches it through the
 // standard AWS_ENDPOINT_URL_DYNAMODB variable.
 //
@@ -17,13 +17,11 @@ import (
 	"net"
 	"net/http"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/truora/minidyn/server"
 
-	"push-reactivation/shared/config"
 	"push-reactivation/shared/tablespec"
 )
 
@@ -72,43 +70,4 @@ func CreateTable(ctx context.Context, client *dynamodb.Client, name string) erro
 	}
 	_, err = spec.Create(ctx, client, name)
 	return err
-}
-
-// StartT starts an embedded DynamoDB for one test, points
-// AWS_ENDPOINT_URL_DYNAMODB (and dummy credentials) at it, creates the
-// table and returns a client built as production builds it, with the
-// lenient time bounds of tests that load the machine (config.Lenient).
-// It uses t.Setenv, so the calling test cannot be parallel.
-func StartT(t testing.TB) (*dynamodb.Client, string) {
-	t.Helper()
-	srv, err := Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	SetTestEnv(t)
-	t.Setenv("AWS_ENDPOINT_URL_DYNAMODB", srv.URL)
-	ctx := context.Background()
-	cfg, err := config.AWS(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := config.DynamoDB(cfg, config.Lenient())
-	if err := CreateTable(ctx, client, DefaultTable); err != nil {
-		t.Fatal(err)
-	}
-	return client, DefaultTable
-}
-
-// SetTestEnv sets the dummy credentials and region that local endpoints
-// need, and keeps the SDK away from shared config files and IMDS.
-func SetTestEnv(t testing.TB) {
-	t.Setenv("AWS_ACCESS_KEY_ID", "local")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "local")
-	t.Setenv("AWS_SESSION_TOKEN", "")
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_PROFILE", "")
-	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 }

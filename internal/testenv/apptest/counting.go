@@ -1,9 +1,9 @@
 package apptest
 
 import (
+	"push-reactivation/internal/testenv/dynamotest"
 	"push-reactivation/shared/app"
 	"push-reactivation/shared/dynamo"
-	"push-reactivation/shared/dynamo/dynamotest"
 	"push-reactivation/shared/session"
 )
 
@@ -12,7 +12,7 @@ import (
 // tests and benchmarks that report DynamoDB round trips per endpoint.
 // Build the router under test from the copy.
 func (e *Env) CountingDeps() (*app.Deps, *dynamotest.CountingAPI) {
-	db := dynamotest.NewCountingAPI(e.Deps.AWS.DynamoDB)
+	db := dynamotest.NewCountingAPI(e.AWS.DynamoDB)
 	d := *e.Deps
 	d.Store = dynamo.New(db, d.Config.TableName, e.Clock)
 	d.Sessions = &session.Service{Store: d.Store, Clock: e.Clock}

@@ -9,11 +9,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"push-reactivation/infra/ddblocal"
 	"push-reactivation/infra/smsvoicelocal"
-	"push-reactivation/shared/app"
+	"push-reactivation/internal/testenv"
 	"push-reactivation/shared/config"
-	"push-reactivation/shared/ddblocal"
+	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/secret"
+	"push-reactivation/shared/sesmail"
+	"push-reactivation/shared/smsvoice"
 )
 
 // Services named in Options.Through.
@@ -52,7 +55,7 @@ type ParallelEnv struct {
 // NewParallel gives each client.
 func SetParallelEnv(t *testing.T) {
 	t.Helper()
-	ddblocal.SetTestEnv(t)
+	testenv.SetAWSEnv(t)
 	for _, v := range []string{"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SESV2", "AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2"} {
 		t.Setenv(v, "")
 		_ = os.Unsetenv(v) // restored by t.Setenv's cleanup
@@ -84,7 +87,7 @@ func NewParallel(t testing.TB, opts Options) *ParallelEnv {
 		c.BaseEndpoint = aws.String(endpoint)
 		return c
 	}
-	direct := config.DynamoDB(at(srv.URL))
+	direct := dynamo.NewClient(at(srv.URL))
 	if err := ddblocal.CreateTable(ctx, direct, ddblocal.DefaultTable); err != nil {
 		t.Fatal(err)
 	}
@@ -96,10 +99,10 @@ func NewParallel(t testing.TB, opts Options) *ParallelEnv {
 	if sesURL == "" {
 		sesURL = "http://127.0.0.1:1" // nothing listens: SES calls fail
 	}
-	clients := &app.AWSClients{
-		DynamoDB: config.DynamoDB(at(through(ServiceDynamoDB, srv.URL))),
-		SESv2:    config.SESv2(at(through(ServiceSESv2, sesURL))),
-		SMSVoice: config.SMSVoice(at(through(ServiceSMSVoice, smsSrv.URL))),
+	clients := &Clients{
+		DynamoDB: dynamo.NewClient(at(through(ServiceDynamoDB, srv.URL))),
+		SESv2:    sesmail.NewClient(at(through(ServiceSESv2, sesURL))),
+		SMSVoice: smsvoice.NewClient(at(through(ServiceSMSVoice, smsSrv.URL))),
 	}
 	codes, err := secret.NewCodeHasher([]byte(CodeHashKey))
 	if err != nil {

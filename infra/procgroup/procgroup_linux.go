@@ -1,4 +1,4 @@
-package rie
+package procgroup
 
 import "syscall"
 

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"push-reactivation/internal/testenv/dynamotest"
 	"push-reactivation/shared/apigw"
 	"push-reactivation/shared/app"
-	"push-reactivation/shared/dynamo/dynamotest"
 )
 
 // Benchmarks of the panel functions (DESIGN.md §7) report, per endpoint,

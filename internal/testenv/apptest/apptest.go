@@ -16,17 +16,24 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/pinpointsmsvoicev2"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
+	"push-reactivation/infra/ddblocal"
 	"push-reactivation/infra/smsvoicelocal"
+	"push-reactivation/internal/testenv"
 	"push-reactivation/shared/apigw"
 	"push-reactivation/shared/app"
 	"push-reactivation/shared/config"
-	"push-reactivation/shared/ddblocal"
 	"push-reactivation/shared/demo"
 	"push-reactivation/shared/domain"
+	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/login"
 	"push-reactivation/shared/openapi/openapicheck"
 	"push-reactivation/shared/secret"
+	"push-reactivation/shared/sesmail"
+	"push-reactivation/shared/smsvoice"
 )
 
 // APIHost is the API host of test environments.
@@ -53,30 +60,38 @@ func (c *Clock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.
 
 // Env is one test's environment.
 type Env struct {
-	T     testing.TB
-	Ctx   context.Context
-	Deps  *app.Deps
+	T    testing.TB
+	Ctx  context.Context
+	Deps *app.Deps
+	// AWS are the SDK clients the environment's functions use, pointed at
+	// its local peers; Mailer and Phone wrap them as main.go does.
+	AWS   *Clients
 	Clock *Clock
 	SMS   *smsvoicelocal.Server
 	// Logs collects every JSON log line of the handlers, so tests can check
 	// that no secret was logged.
-	Logs *SyncBuffer
+	Logs *testenv.SyncBuffer
 }
 
-// SyncBuffer is a goroutine-safe log sink.
-type SyncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
+// Clients are the SDK clients of an environment. Production builds only
+// those a function calls (functions/<name>/main.go); tests build all three.
+type Clients struct {
+	DynamoDB *dynamodb.Client
+	SESv2    *sesv2.Client
+	SMSVoice *pinpointsmsvoicev2.Client
 }
 
-func (s *SyncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
+// Mailer is the SES v2 mailer of the environment, as sesmail.FromConfig
+// builds it in production.
+func (e *Env) Mailer() *sesmail.Mailer {
+	return sesmail.New(e.AWS.SESv2, e.Deps.Config.SenderEmail, e.Deps.Config.SESConfigurationSet)
 }
 
-// String returns everything written so far.
-func (s *SyncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+// Phone is the SMS/voice sender of the environment, as smsvoice.FromConfig
+// builds it in production.
+func (e *Env) Phone() *smsvoice.Sender {
+	return smsvoice.New(e.AWS.SMSVoice, e.Deps.Config.OriginationIdentity, e.Deps.Config.SMSConfigurationSet)
+}
 
 // CheapArgon2 keeps password hashing fast in tests.
 var CheapArgon2 = secret.Argon2Params{Memory: 1024, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16}
@@ -87,7 +102,7 @@ var CheapArgon2 = secret.Argon2Params{Memory: 1024, Time: 1, Threads: 1, KeyLen:
 // cannot be parallel.
 func New(t testing.TB) *Env {
 	t.Helper()
-	ddblocal.StartT(t)
+	testenv.StartDynamoDB(t)
 	sms := smsvoicelocal.New()
 	smsSrv := httptest.NewServer(sms)
 	t.Cleanup(smsSrv.Close)
@@ -105,9 +120,14 @@ func New(t testing.TB) *Env {
 		t.Fatal(err)
 	}
 	// Lenient clients, for the same reason as loadedDeadline below.
-	clients, err := app.NewAWSClients(ctx, config.Lenient())
+	base, err := config.AWS(ctx)
 	if err != nil {
 		t.Fatal(err)
+	}
+	clients := &Clients{
+		DynamoDB: dynamo.NewClient(base, config.Lenient()),
+		SESv2:    sesmail.NewClient(base, config.Lenient()),
+		SMSVoice: smsvoice.NewClient(base, config.Lenient()),
 	}
 	env := newEnv(t, cfg, clients, sms)
 	// Tests here race dozens of requests on a small machine under the race
@@ -122,17 +142,17 @@ const loadedDeadline = 30 * time.Second
 
 // newEnv wires the dependencies with the fake clock and the log capture,
 // and loads the demo data.
-func newEnv(t testing.TB, cfg config.Config, clients *app.AWSClients, sms *smsvoicelocal.Server) *Env {
+func newEnv(t testing.TB, cfg config.Config, clients *Clients, sms *smsvoicelocal.Server) *Env {
 	t.Helper()
 	ctx := context.Background()
-	logs := &SyncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	clock := NewClock(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC))
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	deps := app.New(cfg, log, clock, domain.SystemRandom, clients)
+	deps := app.New(cfg, log, clock, domain.SystemRandom, clients.DynamoDB)
 	if err := demo.Seed(ctx, deps.Store, clock.Now(), &CheapArgon2); err != nil {
 		t.Fatal(err)
 	}
-	return &Env{T: t, Ctx: ctx, Deps: deps, Clock: clock, SMS: sms, Logs: logs}
+	return &Env{T: t, Ctx: ctx, Deps: deps, AWS: clients, Clock: clock, SMS: sms, Logs: logs}
 }
 
 // Response is a handler's answer, decoded.

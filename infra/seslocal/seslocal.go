@@ -1,14 +1,17 @@
-// Package sestest runs the real aws-ses-v2-local npm package (pinned in
-// infra/ses-local) as a child process, for tests and for the local stack.
+// Package seslocal runs the real aws-ses-v2-local npm package (pinned in
+// infra/ses-local) as a child process, for the local stack and for tests
+// (internal/testenv/sestest wraps it for a test).
 //
 // The server keeps every email it accepts in memory and shows them at
 // GET /store; Emails reads that list into typed structs so tests can assert on
 // what a Mailer really sent through the SES v2 API.
 //
-// If the package is not installed yet, Start runs `npm ci` in infra/ses-local
-// first. Test binaries of several packages run in parallel processes, so the
-// install is serialised with a file lock (see install.go).
-package sestest
+// The package is installed by the Makefile (`make ses-local`, a step of both
+// `make run` and `make test`), never from here: a test that installs npm
+// packages is slow, needs the network and races other test binaries. Start
+// fails with a message naming that target when the install is missing or
+// is not the version package-lock.json pins.
+package seslocal
 
 import (
 	"bytes"
@@ -26,6 +29,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"push-reactivation/infra/procgroup"
 )
 
 // Options configure Start. The zero value is ready to use.
@@ -38,7 +43,7 @@ type Options struct {
 	Port int
 	// Host to listen on; empty means 127.0.0.1.
 	Host string
-	// Stdout and Stderr receive the output of npm ci and of the server; nil
+	// Stdout and Stderr receive the output of the server; nil
 	// discards it (the last few KiB of stderr are kept for error messages).
 	Stdout io.Writer
 	Stderr io.Writer
@@ -113,7 +118,7 @@ func (a Attachment) CID() string {
 	return strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(a.ContentID), "<"), ">")
 }
 
-// Start installs aws-ses-v2-local if needed, launches it with node and waits
+// Start checks the install of aws-ses-v2-local, launches it with node and waits
 // until it answers /health-check. ctx bounds the install and the start only;
 // the server runs until Close.
 func Start(ctx context.Context, opts Options) (*Server, error) {
@@ -127,17 +132,12 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {
-		return nil, fmt.Errorf("sestest: node not found in PATH (install Node.js 20+ and run `npm ci --prefix infra/ses-local`): %w", err)
+		return nil, fmt.Errorf("seslocal: node not found in PATH (install Node.js 20+ with npm, then run `make "+MakeTarget+"`): %w", err)
 	}
 
-	// The shared lock keeps another process from running `npm ci` (which
-	// first deletes node_modules) while this one checks the install and
-	// node loads its modules; it is released once the server is healthy.
-	unlock, err := ensureInstalled(ctx, dir, opts.Stdout, opts.Stderr)
-	if err != nil {
-		return nil, err
+	if err := checkInstalled(dir); err != nil {
+		return nil, fmt.Errorf("seslocal: %w; run `make %s` (npm ci --prefix infra/ses-local) first", err, MakeTarget)
 	}
-	defer unlock()
 
 	// A port picked by us may be taken by someone else before node binds it;
 	// then node exits with EADDRINUSE and we try another.
@@ -187,9 +187,9 @@ func launch(ctx context.Context, node, dir, host string, port int, stdout, stder
 	if stderr != nil {
 		cmd.Stderr = io.MultiWriter(tail, stderr)
 	}
-	cmd.SysProcAttr = sysProcAttr()
+	cmd.SysProcAttr = procgroup.SysProcAttr()
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("sestest: start %s: %w", bin, err)
+		return nil, fmt.Errorf("seslocal: start %s: %w", bin, err)
 	}
 	s := &Server{
 		url:    "http://" + net.JoinHostPort(host, strconv.Itoa(port)),
@@ -217,7 +217,7 @@ func (s *Server) waitHealthy(ctx context.Context) error {
 	for {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url+"/health-check", nil)
 		if err != nil {
-			return fmt.Errorf("sestest: %w", err)
+			return fmt.Errorf("seslocal: %w", err)
 		}
 		if resp, err := client.Do(req); err == nil {
 			_, _ = io.Copy(io.Discard, resp.Body)
@@ -230,13 +230,13 @@ func (s *Server) waitHealthy(ctx context.Context) error {
 		case <-s.exited:
 			tail := s.stderr.String()
 			if strings.Contains(tail, "EADDRINUSE") || strings.Contains(tail, "Server does not have an address") {
-				return fmt.Errorf("sestest: %w before answering %s/health-check: %w (%v); stderr:\n%s",
+				return fmt.Errorf("seslocal: %w before answering %s/health-check: %w (%v); stderr:\n%s",
 					errExited, s.url, errListen, s.waitErr, tail)
 			}
-			return fmt.Errorf("sestest: %w before answering %s/health-check (%v); stderr:\n%s",
+			return fmt.Errorf("seslocal: %w before answering %s/health-check (%v); stderr:\n%s",
 				errExited, s.url, s.waitErr, tail)
 		case <-ctx.Done():
-			return fmt.Errorf("sestest: %s/health-check did not answer: %w; stderr:\n%s",
+			return fmt.Errorf("seslocal: %s/health-check did not answer: %w; stderr:\n%s",
 				s.url, ctx.Err(), s.stderr.String())
 		case <-tick.C:
 		}
@@ -251,22 +251,22 @@ func (s *Server) URL() string { return s.url }
 func (s *Server) Emails(ctx context.Context) ([]Email, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url+"/store", nil)
 	if err != nil {
-		return nil, fmt.Errorf("sestest: %w", err)
+		return nil, fmt.Errorf("seslocal: %w", err)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("sestest: read store: %w", err)
+		return nil, fmt.Errorf("seslocal: read store: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
-		return nil, fmt.Errorf("sestest: read store: %s: %s", resp.Status, b)
+		return nil, fmt.Errorf("seslocal: read store: %s: %s", resp.Status, b)
 	}
 	var store struct {
 		Emails []Email `json:"emails"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&store); err != nil {
-		return nil, fmt.Errorf("sestest: decode store: %w", err)
+		return nil, fmt.Errorf("seslocal: decode store: %w", err)
 	}
 	return store.Emails, nil
 }
@@ -275,16 +275,16 @@ func (s *Server) Emails(ctx context.Context) ([]Email, error) {
 func (s *Server) Clear(ctx context.Context) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url+"/clear-store", nil)
 	if err != nil {
-		return fmt.Errorf("sestest: %w", err)
+		return fmt.Errorf("seslocal: %w", err)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("sestest: clear store: %w", err)
+		return fmt.Errorf("seslocal: clear store: %w", err)
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, resp.Body)
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("sestest: clear store: %s", resp.Status)
+		return fmt.Errorf("seslocal: clear store: %s", resp.Status)
 	}
 	return nil
 }
@@ -301,15 +301,15 @@ func (s *Server) Close() error {
 			return // died on its own; nothing left to stop
 		default:
 		}
-		_ = signalGroup(s.cmd.Process, false)
+		_ = procgroup.Signal(s.cmd.Process.Pid, false)
 		select {
 		case <-s.exited:
 		case <-time.After(5 * time.Second):
-			_ = signalGroup(s.cmd.Process, true)
+			_ = procgroup.Signal(s.cmd.Process.Pid, true)
 			select {
 			case <-s.exited:
 			case <-time.After(5 * time.Second):
-				s.closeErr = fmt.Errorf("sestest: aws-ses-v2-local (pid %d) did not exit", s.cmd.Process.Pid)
+				s.closeErr = fmt.Errorf("seslocal: aws-ses-v2-local (pid %d) did not exit", s.cmd.Process.Pid)
 			}
 		}
 	})
@@ -322,24 +322,24 @@ func resolveDir(dir string) (string, error) {
 	if dir != "" {
 		abs, err := filepath.Abs(dir)
 		if err != nil {
-			return "", fmt.Errorf("sestest: %w", err)
+			return "", fmt.Errorf("seslocal: %w", err)
 		}
 		return abs, nil
 	}
 	wd, err := os.Getwd()
 	if err != nil {
-		return "", fmt.Errorf("sestest: %w", err)
+		return "", fmt.Errorf("seslocal: %w", err)
 	}
 	for d := wd; ; d = filepath.Dir(d) {
 		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
 			sd := filepath.Join(d, "infra", "ses-local")
 			if _, err := os.Stat(filepath.Join(sd, "package.json")); err != nil {
-				return "", fmt.Errorf("sestest: %s has no package.json: %w", sd, err)
+				return "", fmt.Errorf("seslocal: %s has no package.json: %w", sd, err)
 			}
 			return sd, nil
 		}
 		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("sestest: no go.mod above %s; set Options.Dir", wd)
+			return "", fmt.Errorf("seslocal: no go.mod above %s; set Options.Dir", wd)
 		}
 	}
 }
@@ -348,7 +348,7 @@ func resolveDir(dir string) (string, error) {
 func freePort(host string) (int, error) {
 	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 	if err != nil {
-		return 0, fmt.Errorf("sestest: find a free port on %s: %w", host, err)
+		return 0, fmt.Errorf("seslocal: find a free port on %s: %w", host, err)
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
