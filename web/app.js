@@ -47,7 +47,10 @@ export function fail(err, retry) {
       return showError("This administrator is locked out after too many failed attempts. Ask an Owner of your account to clear the lockout (Administrators → the administrator → Reset lockout).",
         [["Back to log in", () => restartLogin()]]);
     case 42901:
-      return showError("Too many attempts for now" + (err.detail ? " (" + err.detail + ")" : "") + ".", again, err.retryAfter);
+      // During a login the limit is the login's (sends, pushes): a new
+      // login may go on at once, so that is the next step offered.
+      return showError("Too many attempts for now" + (err.detail ? " (" + err.detail + ")" : "") + ".",
+        login ? [["Start again", () => restartLogin()]] : again, err.retryAfter);
     case 40302:
       return showError("Not allowed while you act in a child account: reactivate your own Duo Push from your parent account.",
         [["Switch to " + accountName(session && session.home_account), () => switchAccount(session.home_account)]]);
@@ -102,6 +105,7 @@ async function loginCall(method, sub, body, intent, onWait) {
 
 export function restartLogin() {
   endLogin();
+  showError(); notice();
   clearLoginFields();
   show("login");
 }
@@ -150,7 +154,7 @@ function chooseFactor(b, factor) {
   }
   return attempt(b, factor === "push" ? "Sending push…" : "Sending…", async (intent, onWait) => {
     const r = await loginCall("POST", "/factor", { factor }, intent, onWait);
-    const left = r.sends_left === 1 ? "1 more send left." : r.sends_left + " more sends left.";
+    const left = r.sends_left === 0 ? "That was the last send for this login." : r.sends_left === 1 ? "1 more send left." : r.sends_left + " more sends left.";
     if (factor === "push") {
       $("passcode-step").hidden = true; $("push-step").hidden = false;
       $("push-code").textContent = r.verification_code || "";

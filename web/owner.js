@@ -89,15 +89,24 @@ export async function showLog(more) {
     const q = "?limit=25" + logQuery + (more && logNext ? "&next=" + encodeURIComponent(logNext) : "");
     const r = await call("GET", "/v1/admin-log" + q);
     if (currentView() !== "log") return;
-    const who = (p, id) => (p ? (p.name ? p.name + (p.email ? " (" + p.email + ")" : "") : p.admin_id) : id || "—");
+    // A person cell: the name, and the address below it in smaller type.
+    const who = (p, id, lbl) => {
+      const td = el("td", null, { "data-label": lbl });
+      if (!p && !id) { td.textContent = "—"; return td; }
+      const box = el("span");
+      box.appendChild(el("span", p ? p.name || p.admin_id : id));
+      if (p && p.email) box.appendChild(el("span", p.email, { class: "email" }));
+      td.appendChild(box);
+      return td;
+    };
     for (const ev of r.events) {
       const tr = el("tr");
       const details = Object.entries(ev.details || {}).map(([k, v]) => k.replace(/_/g, " ") + ": " + v);
       if (ev.count > 1) details.push("happened " + ev.count + " times");
       if (ev.ip) details.push("from " + ev.ip);
-      tr.append(el("td", when(ev.time), { "data-label": "Time" }), el("td", label(ACTION, ev.action), { "data-label": "Action" }),
-        el("td", label(OUTCOME, ev.outcome), { "data-label": "Outcome" }), el("td", who(ev.actor, ev.actor_id), { "data-label": "By" }),
-        el("td", who(ev.target, ev.target_id), { "data-label": "Administrator" }), el("td", details.join("; ") || "—", { "data-label": "Details" }));
+      tr.append(el("td", when(ev.time), { "data-label": "Time", class: "when" }), el("td", label(ACTION, ev.action), { "data-label": "Action" }),
+        el("td", label(OUTCOME, ev.outcome), { "data-label": "Outcome" }), who(ev.actor, ev.actor_id, "By"),
+        who(ev.target, ev.target_id, "Administrator"), el("td", details.join("; ") || "—", { "data-label": "Details", class: "event-details" }));
       $("log-rows").appendChild(tr);
     }
     if (!more && r.events.length === 0 && !r.next) $("log-rows").appendChild(el("tr")).appendChild(el("td", "No events match these filters.", { colspan: "6" }));

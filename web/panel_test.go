@@ -760,6 +760,7 @@ func TestPanelHelpDeskHasNoAdministratorsTab(t *testing.T) {
 		t.Errorf("role shown as %q, want its label", d)
 	}
 }
+
 // TestPanelSessionTokenOnlyInMemory: after login the session token is in
 // no Web Storage and no cookie, and not reachable from the page's global
 // scope (app.js is a module); the cost, a reload asks to log in again, is
@@ -969,4 +970,63 @@ func TestPanelPushLogin(t *testing.T) {
 	}
 	w.assertRequests(t)
 	w.assertClean(t)
+}
+
+// TestPanelServiceDownAndLimits: the SMS service is down when the admin
+// asks for a passcode: the panel says it is retrying (the button counts
+// down), retries the same intent, and the SMS goes out once when the
+// service is back. A fourth passcode for one login is refused (42901):
+// the panel shows the wait in minutes, never "598 s", and offers to start
+// again.
+func TestPanelServiceDownAndLimits(t *testing.T) {
+	s := startStack(t)
+	ctx := browser(t)
+	w := watch(t, ctx)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(s.HTTPURL+"/"),
+		chromedp.SendKeys(css(`#login-form input[name=email]`), "helpdesk@acme.example"),
+		chromedp.SendKeys(css(`#login-form input[name=password]`), "demo-password-1"),
+		chromedp.Click(css(`#login-form button[type=submit]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitShown(t, ctx, `#factor-list li button`)
+	s.SMS.SetFailure(true)
+	click(t, ctx, "SMS")
+	waitText(t, ctx, "#factor-list", "Retrying in")
+	if dis, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector("#factor-list button").disabled`)); err != nil || !dis {
+		t.Errorf("the SMS button is not disabled while the panel retries (%v)", err)
+	}
+	checkView(t, ctx, "factor-retrying")
+	s.SMS.SetFailure(false)
+	waitText(t, ctx, "#passcode-hint", "2 more sends left")
+	if n := smsTo(t, s, "+15555550102"); n != 1 {
+		t.Errorf("%d SMS after the service came back, want 1", n)
+	}
+	if keys := w.sent("POST", "/factor$"); len(keys) < 2 || keys[0] != keys[len(keys)-1] {
+		t.Errorf("factor requests with keys %q: want retries of one intent", keys)
+	}
+
+	for _, left := range []string{"1 more send left", "That was the last send"} {
+		click(t, ctx, "SMS")
+		waitText(t, ctx, "#passcode-hint", left)
+	}
+	click(t, ctx, "SMS")
+	waitShownEvenError(t, ctx, "#error")
+	msg := text(t, ctx, "#error")
+	if !regexp.MustCompile(`try again in \d+ min`).MatchString(msg) || regexp.MustCompile(`\d{3,} s`).MatchString(msg) {
+		t.Errorf("rate limit shown as %q, want the wait in minutes", msg)
+	}
+	checkView(t, ctx, "error-rate-limited")
+	click(t, ctx, "Start again")
+	waitShown(t, ctx, "#login-form")
+	w.assertClean(t)
+}
+
+// waitShownEvenError waits until sel is visible, the error box included.
+func waitShownEvenError(t *testing.T, ctx context.Context, sel string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(css(sel))); err != nil {
+		t.Fatalf("waiting for %s: %v", sel, err)
+	}
 }
