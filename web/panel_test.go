@@ -663,10 +663,27 @@ func TestPanelOwnerReactivatesAdministrator(t *testing.T) {
 	waitText(t, ctx, "#admin-title", "Adam Admin")
 	waitText(t, ctx, "#admin-auth", "Active")
 
+	// A locked-out admin: their page says so; clearing the lockout asks
+	// first and says it is done.
+	lockOut(t, s, "helpdesk@acme.example")
+	click(t, ctx, "Administrators")
+	click(t, ctx, "Hana Helpdesk")
+	waitText(t, ctx, "#admin-details", "Locked out")
+	checkView(t, ctx, "admin-locked")
+	click(t, ctx, "Reset lockout")
+	waitText(t, ctx, "#confirm-title", "Clear the lockout of Hana Helpdesk?")
+	if n := len(w.sent("POST", "/reset-lockout$")); n != 0 {
+		t.Fatalf("Reset lockout cleared it before the confirmation (%d requests)", n)
+	}
+	click(t, ctx, "Yes, clear the lockout")
+	waitText(t, ctx, "#notice", "The lockout of Hana Helpdesk is cleared")
+	waitText(t, ctx, "#admin-details", "Active")
+	checkView(t, ctx, "admin-lockout-cleared")
+
 	click(t, ctx, "Administrator log")
 	waitText(t, ctx, "#log-rows", "Duo Push activated")
 	logText := text(t, ctx, "#log-rows")
-	for _, want := range []string{"Reactivation started", "Olivia Owner", "Adam Admin", "reactivation id:"} {
+	for _, want := range []string{"Reactivation started", "Olivia Owner", "Adam Admin", "reactivation id:", "Lockout cleared", "Locked out"} {
 		if !strings.Contains(logText, want) {
 			t.Errorf("administrator log lacks %q", want)
 		}

@@ -420,3 +420,45 @@ func ageSessions(t *testing.T, s *localstack.Stack, adminID string) {
 		}
 	}
 }
+
+// lockOut locks an admin out the way an attacker with the password would:
+// wrong SMS passcodes until the API answers 423 42301 (DESIGN §3, 10
+// consecutive failures), resending when a passcode is used up.
+func lockOut(t *testing.T, s *localstack.Stack, email string) {
+	t.Helper()
+	post := func(path, secret string, body any) (int, map[string]any) {
+		t.Helper()
+		b, _ := json.Marshal(body)
+		req, _ := http.NewRequest("POST", s.HTTPURL+path, strings.NewReader(string(b)))
+		req.Header.Set("Content-Type", "application/json")
+		if secret != "" {
+			req.Header.Set("X-Login-Secret", secret)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = resp.Body.Close() }()
+		var env map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&env)
+		code, _ := env["code"].(float64)
+		r, _ := env["response"].(map[string]any)
+		return int(code), r
+	}
+	_, r := post("/v1/login", "", map[string]string{"email": email, "password": "demo-password-1"})
+	txid, _ := r["txid"].(string)
+	secret, _ := r["login_secret"].(string)
+	base := "/v1/login/" + txid
+	post(base+"/factor", secret, map[string]string{"factor": "sms"})
+	// Five tries per passcode (DESIGN §3), then a resend.
+	for i := 1; i <= 15; i++ {
+		code, _ := post(base+"/verify", secret, map[string]string{"passcode": "0000000"})
+		if code == 42301 {
+			return
+		}
+		if i%5 == 0 {
+			post(base+"/factor", secret, map[string]string{"factor": "sms"})
+		}
+	}
+	t.Fatalf("%s was not locked out", email)
+}
