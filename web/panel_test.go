@@ -421,6 +421,7 @@ func TestPanelSelfServiceReactivation(t *testing.T) {
 
 	click(t, ctx, "Reactivate Duo Push")
 	waitShown(t, ctx, `#view-qr`)
+	assertFocus(t, ctx, "qr-title")
 	barcode := qrBarcode(t, ctx)
 	code, host, ok := strings.Cut(barcode, "-")
 	hostRaw, _ := base64.RawStdEncoding.DecodeString(host)
@@ -461,6 +462,7 @@ func TestPanelSelfServiceReactivation(t *testing.T) {
 	checkView(t, ctx, "qr-activated")
 	click(t, ctx, "Done")
 	waitProfile(t, ctx)
+	assertFocus(t, ctx, "profile-title")
 	waitText(t, ctx, "#profile-auth", "Active")
 	w.assertRequests(t)
 	w.assertClean(t)
@@ -1038,6 +1040,16 @@ func TestPanelServiceDownAndLimits(t *testing.T) {
 	click(t, ctx, "Start again")
 	waitShown(t, ctx, "#login-form")
 	w.assertClean(t)
+}
+
+// assertFocus checks that focus moved to the new view's heading (id), so a
+// screen reader announces it and Tab starts there, not on <body>.
+func assertFocus(t *testing.T, ctx context.Context, id string) {
+	t.Helper()
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement ? document.activeElement.id || document.activeElement.tagName : ""`))
+	if err != nil || got != id {
+		t.Errorf("focus on %q (%v), want the heading #%s", got, err, id)
+	}
 }
 
 // waitShownEvenError waits until sel is visible, the error box included.
