@@ -113,6 +113,7 @@ export function restartLogin() {
 function clearLoginFields() {
   for (const f of document.querySelectorAll("form")) f.reset();
   for (const id of ["passcode-step", "push-step", "push-code-line"]) $(id).hidden = true;
+  $("push-sent").hidden = false; $("factor-restart").classList.remove("primary");
   for (const id of ["factor-list", "passcode-hint", "push-status", "push-code", "factor-why"]) $(id).replaceChildren();
 }
 
@@ -180,7 +181,9 @@ $("passcode-form").addEventListener("submit", (e) => {
     } catch (err) {
       if (err.code === 40101) { // a wrong passcode: the login goes on
         e.target.reset();
-        return showError("That passcode is not right. " + (err.detail || "") + "", []);
+        // The detail says how many tries are left, and before what.
+        const left = (err.detail || "").replace(/^wrong passcode:\s*/i, "");
+        return showError("That passcode is not right" + (left ? ": " + left : "") + ".", []);
       }
       throw err;
     }
@@ -200,7 +203,10 @@ async function pollPush(l) {
       if (r.status === "denied") {
         endLogin();
         $("push-status").textContent = "The push was denied on the phone. Start again to log in.";
+        // Nothing of the dead login stays clickable or on show.
         $("factor-list").replaceChildren();
+        $("push-sent").hidden = true; $("push-code-line").hidden = true;
+        $("factor-restart").classList.add("primary");
         return;
       }
       if (r.status === "expired") { $("push-status").textContent = "The push expired. Choose a factor again."; return; }

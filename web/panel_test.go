@@ -1026,6 +1026,19 @@ func TestPanelServiceDownAndLimits(t *testing.T) {
 		t.Errorf("factor requests with keys %q: want retries of one intent", keys)
 	}
 
+	// A wrong passcode says how many tries are left, and the login goes on.
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys(css(`#passcode-form input[name=passcode]`), "0000000"),
+		chromedp.Click(css(`#passcode-form button[type=submit]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitShownEvenError(t, ctx, "#error")
+	if msg := text(t, ctx, "#error-text"); msg != "That passcode is not right: 4 tries left for this passcode." {
+		t.Errorf("wrong passcode shown as %q", msg)
+	}
+	checkView(t, ctx, "factor-wrong-passcode")
+
 	for _, left := range []string{"1 more send left", "That was the last send"} {
 		click(t, ctx, "SMS")
 		waitText(t, ctx, "#passcode-hint", left)
