@@ -434,6 +434,11 @@ func TestPanelSelfServiceReactivation(t *testing.T) {
 	if err != nil || href != "duo://"+barcode {
 		t.Errorf("Open in Duo Mobile links to %q (%v), want duo://%s", href, err, barcode)
 	}
+	click(t, ctx, "Copy link")
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`(() => { const t = document.getElementById("qr-copy-result").textContent;
+		return t.startsWith("Link copied") || t.includes("/activate/"); })()`)); err != nil {
+		t.Errorf("Copy link: %v (shows %q)", err, text(t, ctx, "#qr-copy-result"))
+	}
 	waitText(t, ctx, "#qr-status", "Waiting for the phone")
 	waitText(t, ctx, "#qr-expiry", "Valid for")
 	if exp := text(t, ctx, "#qr-expiry"); !regexp.MustCompile(`Valid for (9|10) min`).MatchString(exp) {
