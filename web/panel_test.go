@@ -199,6 +199,23 @@ func (w *pageWatch) assertRequests(t *testing.T) {
 	}
 }
 
+// newFlow starts what a panel test needs: a local stack, a browser tab and
+// the watch on what the tab sends and reports.
+func newFlow(t *testing.T) (*localstack.Stack, context.Context, *pageWatch) {
+	t.Helper()
+	s := startStack(t)
+	ctx := browser(t)
+	return s, ctx, watch(t, ctx)
+}
+
+// assertAll runs the checks every flow ends with: the requests it sent
+// and what the browser reported.
+func (w *pageWatch) assertAll(t *testing.T) {
+	t.Helper()
+	w.assertRequests(t)
+	w.assertClean(t)
+}
+
 // waitShown waits until sel is visible; when the panel shows an error
 // instead, it fails at once with the panel's message.
 func waitShown(t *testing.T, ctx context.Context, sel string) {
@@ -407,9 +424,7 @@ func (w *pageWatch) sent(method, pathRE string) []string {
 // → Reactivate and scans the QR code; the network drops while the panel
 // waits, and the panel recovers by itself and shows the activation.
 func TestPanelSelfServiceReactivation(t *testing.T) {
-	s := startStack(t)
-	ctx := browser(t)
-	w := watch(t, ctx)
+	s, ctx, w := newFlow(t)
 	login(t, ctx, s, "admin@acme.example", "+15555550101", loginOpts{factor: "Phone call", check: true})
 	checkView(t, ctx, "profile")
 	if who := text(t, ctx, "#whoami"); !strings.Contains(who, "Adam Admin") || !strings.Contains(who, "Acme Corp") {
@@ -469,8 +484,7 @@ func TestPanelSelfServiceReactivation(t *testing.T) {
 	waitProfile(t, ctx)
 	assertFocus(t, ctx, "profile-title")
 	waitText(t, ctx, "#profile-auth", "Active")
-	w.assertRequests(t)
-	w.assertClean(t)
+	w.assertAll(t)
 }
 
 // TestPanelReloadDuringPendingReactivation: the admin reloads the page
@@ -478,9 +492,7 @@ func TestPanelSelfServiceReactivation(t *testing.T) {
 // shows it (who started it, until when) with a new QR, email and cancel;
 // an expired QR offers "Generate a new code"; the new code activates.
 func TestPanelReloadDuringPendingReactivation(t *testing.T) {
-	s := startStack(t)
-	ctx := browser(t)
-	w := watch(t, ctx)
+	s, ctx, w := newFlow(t)
 	login(t, ctx, s, "admin@acme.example", "+15555550101", loginOpts{})
 	click(t, ctx, "Reactivate Duo Push")
 	first := qrBarcode(t, ctx)
@@ -530,8 +542,7 @@ func TestPanelReloadDuringPendingReactivation(t *testing.T) {
 	}
 	activate(t, newPhone(t, s), third)
 	waitText(t, ctx, "#qr-status", "Duo Push is active again")
-	w.assertRequests(t)
-	w.assertClean(t)
+	w.assertAll(t)
 }
 
 // TestPanelDoubleClicksSendOnce: an impatient admin double-clicks every
@@ -540,9 +551,7 @@ func TestPanelReloadDuringPendingReactivation(t *testing.T) {
 // retries with the same Idempotency-Key and the server replays, so the
 // retry costs nothing either.
 func TestPanelDoubleClicksSendOnce(t *testing.T) {
-	s := startStack(t)
-	ctx := browser(t)
-	w := watch(t, ctx)
+	s, ctx, w := newFlow(t)
 	login(t, ctx, s, "admin@acme.example", "+15555550101", loginOpts{double: true})
 	if n := smsTo(t, s, "+15555550101"); n != 1 {
 		t.Errorf("a double click on the SMS button sent %d SMS, want 1", n)
@@ -581,8 +590,7 @@ func TestPanelDoubleClicksSendOnce(t *testing.T) {
 	if keys := w.sent("DELETE", "^/v1/reactivations/[^/]+$"); len(keys) != 1 {
 		t.Errorf("double click on Cancel: %d requests", len(keys))
 	}
-	w.assertRequests(t)
-	w.assertClean(t)
+	w.assertAll(t)
 }
 
 // TestPanelStepUpCompletesReactivation: the login is 20 minutes old, so
@@ -590,9 +598,7 @@ func TestPanelDoubleClicksSendOnce(t *testing.T) {
 // (POST /v1/session/reauth), and once confirmed finishes the reactivation
 // with the same Idempotency-Key, without another click.
 func TestPanelStepUpCompletesReactivation(t *testing.T) {
-	s := startStack(t)
-	ctx := browser(t)
-	w := watch(t, ctx)
+	s, ctx, w := newFlow(t)
 	login(t, ctx, s, "admin@acme.example", "+15555550101", loginOpts{})
 	ageSessions(t, s, "acme-admin")
 
@@ -617,8 +623,7 @@ func TestPanelStepUpCompletesReactivation(t *testing.T) {
 	if len(keys) != 2 || keys[0] != keys[1] {
 		t.Errorf("reactivation requests with keys %q: want the refused one repeated once, same key", keys)
 	}
-	w.assertRequests(t)
-	w.assertClean(t)
+	w.assertAll(t)
 }
 
 // TestPanelOwnerReactivatesAdministrator is the seed's second procedure:
@@ -627,9 +632,7 @@ func TestPanelStepUpCompletesReactivation(t *testing.T) {
 // whose phone then activates. Then the administrator log (names, labels,
 // details, a filter), and logging out, which leaves nothing on the page.
 func TestPanelOwnerReactivatesAdministrator(t *testing.T) {
-	s := startStack(t)
-	ctx := browser(t)
-	w := watch(t, ctx)
+	s, ctx, w := newFlow(t)
 	login(t, ctx, s, "owner@acme.example", "+15555550100", loginOpts{})
 	click(t, ctx, "Administrators")
 	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.querySelectorAll("#admin-rows tr").length === 3`)); err != nil {
@@ -726,17 +729,14 @@ func TestPanelOwnerReactivatesAdministrator(t *testing.T) {
 		t.Errorf("after logout the page still holds %s", left)
 	}
 	checkView(t, ctx, "logged-out")
-	w.assertRequests(t)
-	w.assertClean(t)
+	w.assertAll(t)
 }
 
 // TestPanelMSPChildAccount: an MSP admin acting in a child account sees
 // Reactivate disabled with the reason and a switch back to the parent,
 // which enables it.
 func TestPanelMSPChildAccount(t *testing.T) {
-	s := startStack(t)
-	ctx := browser(t)
-	w := watch(t, ctx)
+	s, ctx, w := newFlow(t)
 	login(t, ctx, s, "msp@umbrella.example", "+15555550200", loginOpts{})
 	if err := chromedp.Do(ctx, chromedp.WaitVisible(css("#account-switch")), chromedp.SetValue(css("#account-switch"), "umbrella-child")); err != nil {
 		t.Fatal(err)
@@ -765,8 +765,7 @@ func TestPanelMSPChildAccount(t *testing.T) {
 	if err != nil || disabled {
 		t.Errorf("Reactivate still disabled in the parent account (%v)", err)
 	}
-	w.assertRequests(t)
-	w.assertClean(t)
+	w.assertAll(t)
 }
 
 func TestPanelHelpDeskHasNoAdministratorsTab(t *testing.T) {
@@ -790,9 +789,7 @@ func TestPanelHelpDeskHasNoAdministratorsTab(t *testing.T) {
 // scope (app.js is a module); the cost, a reload asks to log in again, is
 // what the panel does (docs/security/panel.md).
 func TestPanelSessionTokenOnlyInMemory(t *testing.T) {
-	s := startStack(t)
-	ctx := browser(t)
-	w := watch(t, ctx)
+	s, ctx, w := newFlow(t)
 	login(t, ctx, s, "helpdesk@acme.example", "+15555550102", loginOpts{})
 
 	stored, err := chromedp.Run(ctx, chromedp.Evaluate[string](
@@ -908,9 +905,7 @@ func TestPanelSecurityHeadersOnTheStack(t *testing.T) {
 // with that login's secret, forgets the login when the phone denies, and
 // opens the session when the phone approves the next one.
 func TestPanelPushLogin(t *testing.T) {
-	s := startStack(t)
-	ctx := browser(t)
-	w := watch(t, ctx)
+	s, ctx, w := newFlow(t)
 	login(t, ctx, s, "admin@acme.example", "+15555550101", loginOpts{})
 	click(t, ctx, "Reactivate Duo Push")
 	barcode := qrBarcode(t, ctx)
@@ -992,8 +987,7 @@ func TestPanelPushLogin(t *testing.T) {
 	if len(polled) != 2 {
 		t.Errorf("the panel polled %d logins, want both push logins", len(polled))
 	}
-	w.assertRequests(t)
-	w.assertClean(t)
+	w.assertAll(t)
 }
 
 // TestPanelServiceDownAndLimits: the SMS service is down when the admin
@@ -1003,9 +997,7 @@ func TestPanelPushLogin(t *testing.T) {
 // the panel shows the wait in minutes, never "598 s", and offers to start
 // again.
 func TestPanelServiceDownAndLimits(t *testing.T) {
-	s := startStack(t)
-	ctx := browser(t)
-	w := watch(t, ctx)
+	s, ctx, w := newFlow(t)
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(s.HTTPURL+"/"),
 		chromedp.SendKeys(css(`#login-form input[name=email]`), "helpdesk@acme.example"),
