@@ -12,8 +12,8 @@
 // in progress.
 
 import { ApiError, Intent, call, send, setToken, hasToken, sleep, backoff, humanDuration } from "./api.js";
-import { $, el, button, show, busy, showError, notice, ROLE, label } from "./ui.js";
-import { showProfile, clearReactivation } from "./reactivation.js";
+import { $, el, button, show, busy, showError, notice, ROLE, label, currentView } from "./ui.js";
+import { showProfile, clearReactivation, resumeQR } from "./reactivation.js";
 import { showAdmins, showLog, clearOwner } from "./owner.js";
 
 // The session as GET /v1/session answers it; null when logged out.
@@ -234,23 +234,29 @@ async function verified(token) {
 // stepUp asks for a second factor again (POST /v1/session/reauth) and then
 // runs retry, the refused action with its own Idempotency-Key.
 async function stepUp(retry) {
-  const back = currentViewOrProfile();
+  // The view the person was on comes back as it was (a QR code with its
+  // polling, an email result line) before the refused action runs again.
+  const back = currentView();
   const intent = new Intent();
   try {
     const r = await send("POST", "/v1/session/reauth", {}, intent);
-    startFactors(r, async () => { showError(); await retry(); });
+    startFactors(r, async () => { showError(); restoreView(back); await retry(); });
     login.back = back;
   } catch (err) { fail(err); }
 }
 
+function restoreView(v) {
+  if (v === "qr") return resumeQR();
+  show(v);
+}
+
 let lastView = "profile";
-function currentViewOrProfile() { return lastView; }
 export function setBackView(v) { lastView = v; }
 
 $("factor-restart").addEventListener("click", () => {
   const l = login;
   showError();
-  if (l && l.onDone) { endLogin(); return backTo(l.back); }
+  if (l && l.onDone) { endLogin(); return restoreView(l.back); }
   if (!l && hasToken()) return backTo(lastView);
   restartLogin();
 });

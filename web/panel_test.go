@@ -602,20 +602,26 @@ func TestPanelStepUpCompletesReactivation(t *testing.T) {
 	login(t, ctx, s, "admin@acme.example", "+15555550101", loginOpts{})
 	ageSessions(t, s, "acme-admin")
 
-	before := len(s.SMS.Messages())
-	click(t, ctx, "Reactivate Duo Push")
-	waitText(t, ctx, "#factor-title", "Confirm it's you")
-	checkView(t, ctx, "stepup")
-	click(t, ctx, "SMS")
-	waitShown(t, ctx, `#passcode-form`)
-	if err := chromedp.Do(ctx,
-		chromedp.SendKeys(css(`#passcode-form input[name=passcode]`), passcodeFor(t, s, "+15555550101", "sms", before)),
-		chromedp.Click(css(`#passcode-form button[type=submit]`)),
-	); err != nil {
-		t.Fatal(err)
+	stepUpWithSMS := func(check bool) {
+		t.Helper()
+		before := len(s.SMS.Messages())
+		waitText(t, ctx, "#factor-title", "Confirm it's you")
+		if check {
+			checkView(t, ctx, "stepup")
+		}
+		click(t, ctx, "SMS")
+		waitShown(t, ctx, `#passcode-form`)
+		if err := chromedp.Do(ctx,
+			chromedp.SendKeys(css(`#passcode-form input[name=passcode]`), passcodeFor(t, s, "+15555550101", "sms", before)),
+			chromedp.Click(css(`#passcode-form button[type=submit]`)),
+		); err != nil {
+			t.Fatal(err)
+		}
 	}
+	click(t, ctx, "Reactivate Duo Push")
+	stepUpWithSMS(true)
 	waitShown(t, ctx, `#view-qr`)
-	qrBarcode(t, ctx)
+	barcode := qrBarcode(t, ctx)
 	if n := len(w.sent("POST", "^/v1/session/reauth$")); n != 1 {
 		t.Errorf("%d step-ups, want 1", n)
 	}
@@ -623,6 +629,19 @@ func TestPanelStepUpCompletesReactivation(t *testing.T) {
 	if len(keys) != 2 || keys[0] != keys[1] {
 		t.Errorf("reactivation requests with keys %q: want the refused one repeated once, same key", keys)
 	}
+
+	// Again from the QR view (emailing needs a recent login too): after the
+	// step-up the same QR view is back, the email goes out, and the view
+	// still follows the reactivation to its end.
+	ageSessions(t, s, "acme-admin")
+	click(t, ctx, "Email the activation link")
+	stepUpWithSMS(false)
+	waitText(t, ctx, "#qr-email-result", "Email sent to")
+	if got := qrBarcode(t, ctx); got != barcode {
+		t.Errorf("after the step-up the QR view shows another code")
+	}
+	activate(t, newPhone(t, s), barcode)
+	waitText(t, ctx, "#qr-status", "Duo Push is active again")
 	w.assertAll(t)
 }
 

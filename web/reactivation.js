@@ -150,10 +150,8 @@ export function clearReactivation() {
 }
 
 function showQR(r, target) {
-  show("qr");
-  const my = ++gen;
   qr = { r, target };
-  onLeave(() => { if (gen === my) gen++; });
+  const my = watchQR();
   $("qr-for").textContent = target.self ? "For your own Duo Push." : "For " + target.name + "'s Duo Push.";
   $("qr-img").src = "data:image/png;base64," + r.barcode_png;
   $("qr-open").href = "duo://" + r.barcode;
@@ -162,6 +160,26 @@ function showQR(r, target) {
   state("pending");
   tickExpiry(my);
   poll(my, r.reactivation_id);
+}
+
+// watchQR shows the QR view and starts a new generation of its timers;
+// leaving the view ends them.
+function watchQR() {
+  show("qr");
+  const my = ++gen;
+  onLeave(() => { if (gen === my) gen++; });
+  return my;
+}
+
+// resumeQR shows the QR view again as it was (after a step-up) and goes on
+// checking the reactivation it shows.
+export function resumeQR() {
+  if (!qr) return;
+  const my = watchQR();
+  const live = $("qr-status").classList.contains("pending") || $("qr-status").classList.contains("retrying") || $("qr-status").classList.contains("code-expired");
+  if (!live) return;
+  tickExpiry(my);
+  poll(my, qr.r.reactivation_id);
 }
 
 // state shows one state of the reactivation and only the buttons that
