@@ -291,6 +291,7 @@ export async function loadSession() {
 
 export async function switchAccount(id) {
   const intent = new Intent();
+  showError(); notice();
   try {
     await send("PUT", "/v1/session/account", { account_id: id }, intent);
     await loadSession();

@@ -695,6 +695,21 @@ func TestPanelOwnerReactivatesAdministrator(t *testing.T) {
 	// A locked-out admin: their page says so; clearing the lockout asks
 	// first and says it is done.
 	lockOut(t, s, "helpdesk@acme.example")
+	// The locked-out admin, at another desk, is told whom to ask.
+	other := browser(t)
+	if err := chromedp.Do(other,
+		chromedp.Navigate(s.HTTPURL+"/"),
+		chromedp.SendKeys(css(`#login-form input[name=email]`), "helpdesk@acme.example"),
+		chromedp.SendKeys(css(`#login-form input[name=password]`), "demo-password-1"),
+		chromedp.Click(css(`#login-form button[type=submit]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitShownEvenError(t, other, "#error")
+	if msg := text(t, other, "#error"); !strings.Contains(msg, "Ask an Owner") {
+		t.Errorf("a locked-out admin is shown %q, want to ask an Owner", msg)
+	}
+	checkView(t, other, "error-locked-out")
 	click(t, ctx, "Administrators")
 	click(t, ctx, "Hana Helpdesk")
 	waitText(t, ctx, "#admin-details", "Locked out")
@@ -777,6 +792,33 @@ func TestPanelMSPChildAccount(t *testing.T) {
 		t.Errorf("header %q", who)
 	}
 	checkView(t, ctx, "profile-child-account")
+	// Should the API refuse anyway (40302, e.g. a page left open across a
+	// switch), the error offers the same way out.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { document.getElementById("reactivate-self").disabled = false; return true; })()`)); err != nil {
+		t.Fatal(err)
+	}
+	click(t, ctx, "Reactivate Duo Push")
+	waitShownEvenError(t, ctx, "#error")
+	if msg := text(t, ctx, "#error"); !strings.Contains(msg, "child account") || !strings.Contains(msg, "Switch to Umbrella MSP") {
+		t.Errorf("40302 shown as %q, want the switch back offered", msg)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(css("#error-actions button"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#notice", "Umbrella MSP")
+	waitShown(t, ctx, "#reactivate-self")
+	disabled, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("reactivate-self").disabled`))
+	if err != nil || disabled {
+		t.Errorf("Reactivate still disabled in the parent account (%v)", err)
+	}
+	// And back to the child, then the profile's own switch.
+	if err := chromedp.Do(ctx, chromedp.SetValue(css("#account-switch"), "umbrella-child")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("account-switch").dispatchEvent(new Event("change"))`)); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#notice", "Umbrella Child")
 	click(t, ctx, "Switch to Umbrella MSP")
 	waitText(t, ctx, "#notice", "Umbrella MSP")
 	waitShown(t, ctx, "#reactivate-self")
