@@ -44,8 +44,9 @@ export function fail(err, retry) {
       if (retry) return stepUp(retry);
       return showError("For your security, confirm your identity again.", []);
     case 42301:
-      return showError("This administrator is locked out after too many failed attempts. Ask an Owner of your account to clear the lockout (Administrators → the administrator → Reset lockout).",
-        [["Back to log in", () => restartLogin()]]);
+      // Only an Owner can help now (DESIGN §3, lockout): say who, and how.
+      return showError("You are locked out after too many failed second-factor attempts. Ask an Owner of your account to clear the lockout (Administrators → your name → Reset lockout).",
+        [["Start again", () => restartLogin()]]);
     case 42901:
       // During a login the limit is the login's (sends, pushes): a new
       // login may go on at once, so that is the next step offered.

@@ -462,3 +462,27 @@ func lockOut(t *testing.T, s *localstack.Stack, email string) {
 	}
 	t.Fatalf("%s was not locked out", email)
 }
+
+// TestPanelScriptsPutTextOnly: no module of the panel turns a string into
+// markup (innerHTML and its kin), so server text can only ever be text.
+// Comments may name the rule.
+func TestPanelScriptsPutTextOnly(t *testing.T) {
+	files, err := filepath.Glob("*.js")
+	if err != nil || len(files) < 2 {
+		t.Fatalf("panel modules: %v %v", files, err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			code, _, _ := strings.Cut(line, "//")
+			for _, sink := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "createContextualFragment", "eval(", "new Function"} {
+				if strings.Contains(code, sink) {
+					t.Errorf("%s:%d uses %s: %s", f, i+1, sink, strings.TrimSpace(line))
+				}
+			}
+		}
+	}
+}
