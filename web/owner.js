@@ -76,6 +76,7 @@ export async function showAdmin(id) {
 
 let logNext = null;
 let logQuery = "";
+const LOG_PAGE = 20; // events per page: one screen's worth
 
 for (const [code, text] of Object.entries(ACTION)) $("log-action").appendChild(el("option", text, { value: code }));
 
@@ -86,7 +87,7 @@ export async function showLog(more) {
     fillAdminFilter();
   }
   try {
-    const q = "?limit=25" + logQuery + (more && logNext ? "&next=" + encodeURIComponent(logNext) : "");
+    const q = "?limit=" + LOG_PAGE + logQuery + (more && logNext ? "&next=" + encodeURIComponent(logNext) : "");
     const r = await call("GET", "/v1/admin-log" + q);
     if (currentView() !== "log") return;
     // A person cell: the name, and the address below it in smaller type.

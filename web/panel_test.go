@@ -199,6 +199,20 @@ func (w *pageWatch) assertRequests(t *testing.T) {
 	}
 }
 
+// urls lists the URLs of the requests the panel sent with method to a
+// path that starts with prefix.
+func (w *pageWatch) urls(method, prefix string) []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []string
+	for _, r := range w.requests {
+		if u, err := url.Parse(r.URL); err == nil && r.Method == method && strings.HasPrefix(u.Path, prefix) {
+			out = append(out, r.URL)
+		}
+	}
+	return out
+}
+
 // newFlow starts what a panel test needs: a local stack, a browser tab and
 // the watch on what the tab sends and reports.
 func newFlow(t *testing.T) (*localstack.Stack, context.Context, *pageWatch) {
@@ -725,9 +739,29 @@ func TestPanelOwnerReactivatesAdministrator(t *testing.T) {
 	checkView(t, ctx, "admin-lockout-cleared")
 
 	click(t, ctx, "Administrator log")
-	waitText(t, ctx, "#log-rows", "Duo Push activated")
+	waitText(t, ctx, "#log-rows", "Lockout cleared") // the newest event
+	checkView(t, ctx, "log")
+	// Paging: the first page holds 20 events (the flow made more);
+	// "Show older events" asks for the next with the cursor the API gave.
+	rowsNow := func() int {
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#log-rows tr").length`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := rowsNow(); n != 20 {
+		t.Errorf("first log page has %d events, want 20", n)
+	}
+	click(t, ctx, "Show older events")
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.querySelectorAll("#log-rows tr").length > 20`)); err != nil {
+		t.Errorf("Show older events added nothing: %v", err)
+	}
+	if !strings.Contains(strings.Join(w.urls("GET", "/v1/admin-log"), " "), "next=") {
+		t.Error("the second log page was not asked for with next")
+	}
 	logText := text(t, ctx, "#log-rows")
-	for _, want := range []string{"Reactivation started", "Olivia Owner", "Adam Admin", "reactivation id:", "Lockout cleared", "Locked out"} {
+	for _, want := range []string{"Reactivation started", "Duo Push activated", "Olivia Owner", "Adam Admin", "reactivation id:", "Lockout cleared", "Locked out"} {
 		if !strings.Contains(logText, want) {
 			t.Errorf("administrator log lacks %q", want)
 		}
@@ -735,7 +769,6 @@ func TestPanelOwnerReactivatesAdministrator(t *testing.T) {
 	if strings.Contains(logText, "reactivation.start") {
 		t.Error("administrator log shows raw action codes")
 	}
-	checkView(t, ctx, "log")
 	if err := chromedp.Do(ctx, chromedp.SetValue(css(`#log-action`), "reactivation.email"), chromedp.Click(button("Apply filters"))); err != nil {
 		t.Fatal(err)
 	}
