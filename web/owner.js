@@ -130,7 +130,8 @@ $("log-filters").addEventListener("submit", (e) => {
   const f = new FormData(e.target);
   const p = new URLSearchParams();
   for (const k of ["admin_id", "action"]) if (f.get(k)) p.set(k, f.get(k));
-  for (const k of ["since", "until"]) if (f.get(k)) p.set(k, new Date(f.get(k)).toISOString());
+  // datetime-local is the browser's local time; the API takes RFC 3339.
+  for (const k of ["since", "until"]) if (f.get(k)) p.set(k, new Date(f.get(k)).toISOString().replace(/\.\d{3}Z$/, "Z"));
   logQuery = p.toString() ? "&" + p.toString() : "";
   showLog(false);
 });

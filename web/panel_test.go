@@ -776,10 +776,27 @@ func TestPanelOwnerReactivatesAdministrator(t *testing.T) {
 		return r.length > 0 && r.every((tr) => tr.textContent.includes("Activation link emailed")); })()`)); err != nil {
 		t.Fatalf("action filter: %v (rows %q)", err, text(t, ctx, "#log-rows"))
 	}
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { document.querySelector("#log-filters input[name=since]").value = "2026-01-01T00:00"; return true; })()`)); err != nil {
-		t.Fatal(err)
+	// since/until: a window that holds this run's events, then one that
+	// holds none.
+	setWindow := func(since, until string) {
+		t.Helper()
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`(() => { const f = document.getElementById("log-filters");
+			f.elements.since.value = %q; f.elements.until.value = %q; return true; })()`, since, until))); err != nil {
+			t.Fatal(err)
+		}
+		click(t, ctx, "Apply filters")
+	}
+	setWindow("2020-01-01T00:00", "2099-01-01T00:00")
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`(() => { const r = [...document.querySelectorAll("#log-rows tr")];
+		return r.length > 0 && r.every((tr) => tr.textContent.includes("Activation link emailed")); })()`)); err != nil {
+		t.Fatalf("since/until: %v (rows %q)", err, text(t, ctx, "#log-rows"))
 	}
 	checkView(t, ctx, "log-filtered")
+	setWindow("2020-01-01T00:00", "2020-01-02T00:00")
+	waitText(t, ctx, "#log-rows", "No events match these filters.")
+	if !strings.Contains(strings.Join(w.urls("GET", "/v1/admin-log"), " "), "until=2020-01-0") {
+		t.Error("the until filter was not sent")
+	}
 
 	// Logging out leaves nothing for the next person at the desk.
 	click(t, ctx, "Log out")
