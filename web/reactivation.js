@@ -27,7 +27,8 @@ export async function showProfile() {
   } catch (err) { fail(err, showProfile); }
 }
 
-const device = (d) => (d ? [d.display_name || "", d.platform, d.model].filter(Boolean).join(" · ") : "");
+// device names a phone by what the app reported, each word once.
+const device = (d) => (d ? [...new Set([d.display_name, d.platform, d.model].filter(Boolean))].join(" · ") : "");
 
 // renderAuth fills a Secondary Authentication section: Duo Push with its
 // state and actions, then the phone factors.
@@ -194,7 +195,7 @@ function state(s, extra) {
   const text = {
     pending: "Waiting for the phone to scan the code…",
     "code-expired": "This QR code has expired. Generate a new code, or use the emailed link if one was sent.",
-    activated: "Duo Push is active again" + (extra ? " on " + extra : "") + ". The previous phone no longer receives pushes.",
+    activated: "Duo Push is active again" + (extra ? " on " + extra : "") + ". A phone activated before no longer receives pushes for this administrator.",
     expired: "This reactivation expired before a phone was activated.",
     cancelled: "This reactivation was cancelled.",
   }[s];
