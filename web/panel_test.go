@@ -879,6 +879,9 @@ func TestPanelMSPChildAccount(t *testing.T) {
 	w.assertAll(t)
 }
 
+// TestPanelHelpDeskHasNoAdministratorsTab: a help-desk admin sees no Owner
+// tabs and their role's label; when the session ends on the server, the
+// panel says so and goes back to the login.
 func TestPanelHelpDeskHasNoAdministratorsTab(t *testing.T) {
 	s := startStack(t)
 	ctx := browser(t)
@@ -892,6 +895,19 @@ func TestPanelHelpDeskHasNoAdministratorsTab(t *testing.T) {
 	}
 	if d := text(t, ctx, "#profile-details"); !strings.Contains(d, "Help Desk") {
 		t.Errorf("role shown as %q, want its label", d)
+	}
+
+	// The session ends on the server (expiry): the next call says so and
+	// the panel goes back to the login, holding nothing of the session.
+	endSessions(t, s, "acme-helpdesk")
+	click(t, ctx, "Edit Profile")
+	waitShownEvenError(t, ctx, "#error")
+	if msg := text(t, ctx, "#error-text"); msg != "Your session has ended. Log in again." {
+		t.Errorf("an ended session is shown as %q", msg)
+	}
+	waitShownEvenError(t, ctx, "#login-form")
+	if shown, err := chromedp.Run(ctx, chromedp.Evaluate[string](`["nav", "whoami"].filter((id) => document.getElementById(id).checkVisibility()).join(" ")`)); err != nil || shown != "" {
+		t.Errorf("after the session ended the page still shows %q (%v)", shown, err)
 	}
 }
 

@@ -381,13 +381,10 @@ func emailsTo(t *testing.T, s *localstack.Stack, address, about string) []stored
 	return out
 }
 
-// ageSessions moves the authenticated_at of every session of adminID 20
-// minutes back, as if the login were that old: reactivation calls then
-// answer 40103 (recent authentication required, DESIGN §3). The session
-// stays valid: its idle expiry follows last_seen_at.
-func ageSessions(t *testing.T, s *localstack.Stack, adminID string) {
+// sessionItems returns a DynamoDB client on the stack's table and the keys
+// of every session item of adminID.
+func sessionItems(t *testing.T, s *localstack.Stack, adminID string) (*dynamodb.Client, []map[string]types.AttributeValue) {
 	t.Helper()
-	ctx := context.Background()
 	client := dynamodb.New(dynamodb.Options{
 		Region: "us-east-1", BaseEndpoint: aws.String(s.DynamoDBURL),
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
@@ -395,7 +392,7 @@ func ageSessions(t *testing.T, s *localstack.Stack, adminID string) {
 		}),
 		DisableValidateResponseChecksum: true,
 	})
-	out, err := client.Scan(ctx, &dynamodb.ScanInput{
+	out, err := client.Scan(context.Background(), &dynamodb.ScanInput{
 		TableName:        aws.String(s.TableName),
 		FilterExpression: aws.String("begins_with(PK, :p) AND admin_id = :a"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
@@ -408,14 +405,39 @@ func ageSessions(t *testing.T, s *localstack.Stack, adminID string) {
 	if len(out.Items) == 0 {
 		t.Fatalf("no session of %s in the table", adminID)
 	}
-	old := time.Now().Add(-20 * time.Minute).UTC().Format(time.RFC3339Nano)
+	keys := make([]map[string]types.AttributeValue, 0, len(out.Items))
 	for _, it := range out.Items {
-		_, err := client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName: aws.String(s.TableName), Key: map[string]types.AttributeValue{"PK": it["PK"], "SK": it["SK"]},
+		keys = append(keys, map[string]types.AttributeValue{"PK": it["PK"], "SK": it["SK"]})
+	}
+	return client, keys
+}
+
+// ageSessions moves the authenticated_at of every session of adminID 20
+// minutes back, as if the login were that old: reactivation calls then
+// answer 40103 (recent authentication required, DESIGN §3). The session
+// stays valid: its idle expiry follows last_seen_at.
+func ageSessions(t *testing.T, s *localstack.Stack, adminID string) {
+	t.Helper()
+	client, keys := sessionItems(t, s, adminID)
+	old := time.Now().Add(-20 * time.Minute).UTC().Format(time.RFC3339Nano)
+	for _, k := range keys {
+		_, err := client.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{
+			TableName: aws.String(s.TableName), Key: k,
 			UpdateExpression:          aws.String("SET authenticated_at = :old"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":old": &types.AttributeValueMemberS{Value: old}},
 		})
 		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// endSessions deletes every session of adminID, as their expiry would.
+func endSessions(t *testing.T, s *localstack.Stack, adminID string) {
+	t.Helper()
+	client, keys := sessionItems(t, s, adminID)
+	for _, k := range keys {
+		if _, err := client.DeleteItem(context.Background(), &dynamodb.DeleteItemInput{TableName: aws.String(s.TableName), Key: k}); err != nil {
 			t.Fatal(err)
 		}
 	}
