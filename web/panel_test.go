@@ -418,6 +418,14 @@ func activate(t *testing.T, p *phone.Phone, barcode string) {
 	}
 }
 
+// scanAndSeeActivated has a new phone activate barcode and waits until the
+// QR view says so.
+func scanAndSeeActivated(t *testing.T, ctx context.Context, s *localstack.Stack, barcode string) {
+	t.Helper()
+	activate(t, newPhone(t, s), barcode)
+	waitText(t, ctx, "#qr-status", "Duo Push is active again")
+}
+
 // sent lists the Idempotency-Keys of the requests the panel sent with
 // method to a path that pathRE matches, in order.
 func (w *pageWatch) sent(method, pathRE string) []string {
@@ -554,8 +562,7 @@ func TestPanelReloadDuringPendingReactivation(t *testing.T) {
 	if third == second {
 		t.Fatal("Generate a new code showed the same code")
 	}
-	activate(t, newPhone(t, s), third)
-	waitText(t, ctx, "#qr-status", "Duo Push is active again")
+	scanAndSeeActivated(t, ctx, s, third)
 	w.assertAll(t)
 }
 
@@ -654,8 +661,7 @@ func TestPanelStepUpCompletesReactivation(t *testing.T) {
 	if got := qrBarcode(t, ctx); got != barcode {
 		t.Errorf("after the step-up the QR view shows another code")
 	}
-	activate(t, newPhone(t, s), barcode)
-	waitText(t, ctx, "#qr-status", "Duo Push is active again")
+	scanAndSeeActivated(t, ctx, s, barcode)
 	w.assertAll(t)
 }
 
@@ -700,8 +706,7 @@ func TestPanelOwnerReactivatesAdministrator(t *testing.T) {
 	if n := len(emailsTo(t, s, "admin@acme.example", "/activate/")); n != 1 {
 		t.Errorf("%d emails with the activation link to the admin, want 1", n)
 	}
-	activate(t, newPhone(t, s), barcode)
-	waitText(t, ctx, "#qr-status", "Duo Push is active again")
+	scanAndSeeActivated(t, ctx, s, barcode)
 	click(t, ctx, "Done")
 	waitText(t, ctx, "#admin-title", "Adam Admin")
 	waitText(t, ctx, "#admin-auth", "Active")
