@@ -33,11 +33,12 @@ LOCAL_FLAGS ?=
 SES_LOCAL   := infra/ses-local/node_modules/.bin/aws-ses-v2-local
 REDOCLY     := infra/openapi-lint/node_modules/.bin/redocly
 
-.PHONY: test lint vet openapi-lint build run local-bin clean fuzz ses-local
+.PHONY: test lint vet openapi-lint build run local-bin clean fuzz ses-local axe
 
 # The tests start aws-ses-v2-local (infra/seslocal): the Makefile installs
-# it, as for make run; a test never runs npm itself.
-test: lint openapi-lint ses-local
+# it, as for make run; a test never runs npm itself. axe-core is injected
+# into the panel's pages by web/panel_test.go.
+test: lint openapi-lint ses-local axe
 	$(GO) test -race -count=1 ./...
 
 lint: vet
@@ -86,6 +87,13 @@ $(REDOCLY):
 
 openapi-lint: $(REDOCLY)
 	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(REDOCLY) lint --config infra/openapi-lint/redocly.yaml shared/openapi/openapi.yaml
+
+# axe-core, which the panel's Chromium tests (web/) inject into every
+# view, pinned by infra/axe's lockfile and installed from it when missing.
+AXE := infra/axe/node_modules/axe-core/axe.min.js
+$(AXE):
+	npm ci --prefix infra/axe --no-audit --no-fund
+axe: $(AXE)
 
 # npm ci and the Go build run side by side; then the binary runs in the
 # foreground (exec), so Ctrl-C reaches it directly and it stops every

@@ -1,279 +1,330 @@
-// Reference admin panel for the push-reactivation API (DESIGN.md §4).
-// Plain JavaScript, no build step. Everything the server returns is put on
-// the page with textContent, never innerHTML. Loaded as a module: what is
-// declared here is not reachable from the page's global scope, and the
-// page's Content-Security-Policy allows no inline script at all.
+// Reference admin panel for the push-reactivation API (DESIGN.md §4, §4.1).
+// Plain JavaScript modules, no build step: this file holds the session, the
+// login and its step-up (40103), and the one place that turns an error into
+// its next step; reactivation.js holds Edit Profile and the QR code;
+// owner.js the Owner's Administrators and Administrator log. Everything the
+// server returns is put on the page with textContent, never innerHTML, and
+// the page's Content-Security-Policy allows no inline script at all.
 //
-// Secrets live in this module's memory only (docs/security/panel.md):
-// the session token for as long as the page lives (a reload asks to log in
+// Secrets live in module memory only (docs/security/panel.md): the session
+// token (api.js) for as long as the page lives (a reload asks to log in
 // again), and the login's txid and login_secret only while that login is
 // in progress.
-"use strict";
 
-const state = { token: null, session: null, reactivation: null, logNext: null };
-// The login in progress: its txid and the login_secret that every call on
-// /v1/login/{txid} must carry (DESIGN §4.1). null when none.
+import { ApiError, Intent, call, send, setToken, hasToken, sleep, backoff, humanDuration } from "./api.js";
+import { $, el, button, show, busy, showError, notice, ROLE, label, currentView } from "./ui.js";
+import { showProfile, clearReactivation, resumeQR } from "./reactivation.js";
+import { showAdmins, showLog, clearOwner } from "./owner.js";
+
+// The session as GET /v1/session answers it; null when logged out.
+export let session = null;
+
+// The login in progress: its txid, the login_secret every call on
+// /v1/login/{txid} must carry, and for a step-up the action to finish.
 let login = null;
-const $ = (id) => document.getElementById(id);
 
-async function api(method, path, body, extraHeaders) {
-  const headers = { ...extraHeaders };
-  // The API refuses a body without this header (415 41501).
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  if (state.token) headers.Authorization = "Bearer " + state.token;
-  const resp = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  let env;
-  try { env = await resp.json(); } catch { env = { stat: "FAIL", message: "HTTP " + resp.status }; }
-  if (env.stat !== "OK") {
-    const err = new Error(env.message + (env.message_detail ? " (" + env.message_detail + ")" : ""));
-    err.code = env.code; err.retryAfter = resp.headers.get("Retry-After");
-    throw err;
+export const accountName = (id) => {
+  const a = session && (session.accounts || []).find((x) => x.account_id === id);
+  return a ? a.name : id;
+};
+export const inChildAccount = () => {
+  const a = session && (session.accounts || []).find((x) => x.account_id === session.acting_account);
+  return !!a && a.kind === "child";
+};
+
+// ---- errors and their next steps ----
+
+// fail shows err with the next step it calls for. retry re-runs the same
+// intent (same Idempotency-Key, so nothing happens twice).
+export function fail(err, retry) {
+  if (!(err instanceof ApiError)) { console.warn(err); err = new ApiError("Something went wrong in the panel.", 0); }
+  const again = retry ? [["Try again", retry]] : [];
+  switch (err.code) {
+    case 40103:
+      if (retry) return stepUp(retry);
+      return showError("For your security, confirm your identity again.", []);
+    case 42301:
+      // Only an Owner can help now (DESIGN §3, lockout): say who, and how.
+      return showError("You are locked out after too many failed second-factor attempts. Ask an Owner of your account to clear the lockout (Administrators → your name → Reset lockout).",
+        [["Start again", () => restartLogin()]]);
+    case 42901:
+      // During a login the limit is the login's (sends, pushes): a new
+      // login may go on at once, so that is the next step offered.
+      return showError("Too many attempts for now" + (err.detail ? " (" + err.detail + ")" : "") + ".",
+        login ? [["Start again", () => restartLogin()]] : again, err.retryAfter);
+    case 40302:
+      return showError("Not allowed while you act in a child account: reactivate your own Duo Push from your parent account.",
+        [["Switch to " + accountName(session && session.home_account), () => switchAccount(session.home_account)]]);
+    case 0: case 50301: case 50001:
+      return showError((err.code === 0 ? err.message : "The service is having trouble right now.") +
+        " Nothing was sent twice; try again when it is back.", again, err.retryAfter);
+    case 40101:
+      if (hasToken() && !login) { logout(false); return showError("Your session has ended. Log in again."); }
+      return showError(err.message + (err.detail ? ": " + err.detail : "") + ".");
+    case 40401: case 41001:
+      if (login) { endLogin(); return showError("This login is no longer valid (it expired or was replaced).", [["Start again", () => restartLogin()]]); }
+      return showError(err.message + ".", again);
+    case 40301:
+      return showError("Only an Owner of this account may do this.", []);
+    default:
+      return showError(err.message + (err.detail ? " (" + err.detail + ")" : "") + ".", again);
   }
-  return env.response;
 }
 
-function showError(err) {
-  const box = $("error");
-  if (!err) { box.hidden = true; return; }
-  box.textContent = err.message + (err.retryAfter ? " — try again in " + err.retryAfter + " s" : "");
-  box.hidden = false;
-  // An expired or revoked session ends here; a 40101 during a login (a
-  // wrong password or passcode) leaves the login in progress for a retry.
-  if (err.code === 40101 && state.token) logout(false);
+// attempt runs one intent from a button: busy while it runs, retried with
+// backoff on transient failures (visible on the button), its error shown
+// with its next step, whose "Try again" repeats the same intent.
+export async function attempt(b, busyLabel, fn) {
+  const intent = new Intent();
+  const run = async () => {
+    showError(); notice();
+    try {
+      await fn(intent, (left) => { if (b) b.textContent = "Retrying in " + humanDuration(left) + "…"; });
+    } catch (err) { fail(err, () => (b ? busy(b, busyLabel, run) : run())); }
+  };
+  if (b) return busy(b, busyLabel, run);
+  return run();
 }
 
-function show(view) {
-  for (const v of ["login", "profile", "admins", "log", "qr"]) $("view-" + v).hidden = v !== view;
-}
+// ---- login and step-up ----
 
-function cell(row, text) { const td = document.createElement("td"); td.textContent = text ?? ""; row.appendChild(td); return td; }
+function endLogin() { login = null; }
 
-// ---- login ----
-
-// loginApi calls /v1/login/{txid}[/sub] of the login in progress with its
-// secret. An answer that says the login is over (unknown, expired, locked)
-// drops the secret: it is of no use any more.
-async function loginApi(method, sub, body) {
+async function loginCall(method, sub, body, intent, onWait) {
   const l = login;
-  if (!l) throw new Error("No login in progress: enter your email and password again.");
+  if (!l) throw new ApiError("No login in progress: start again.", 41001);
+  const headers = { "X-Login-Secret": l.secret };
+  const path = "/v1/login/" + encodeURIComponent(l.txid) + sub;
   try {
-    return await api(method, "/v1/login/" + encodeURIComponent(l.txid) + sub, body, { "X-Login-Secret": l.secret });
+    return intent ? await send(method, path, body, intent, { headers, onWait }) : await call(method, path, body, { headers });
   } catch (err) {
-    if ([40401, 41001, 42301].includes(err.code)) endLogin(l);
+    // An answer that says the login is over drops its secret.
+    if ([40401, 41001, 42301].includes(err.code) && login === l) endLogin();
     throw err;
   }
 }
 
-// endLogin forgets the login in progress (when it is l, or any when l is
-// undefined): after a session is issued, a new password step, a denied
-// push, or a log-out.
-function endLogin(l) {
-  if (l === undefined || login === l) login = null;
+export function restartLogin() {
+  endLogin();
+  showError(); notice();
+  clearLoginFields();
+  show("login");
 }
 
-$("login-form").addEventListener("submit", async (e) => {
-  e.preventDefault(); showError();
-  endLogin(); // a new password step abandons the previous login
-  for (const id of ["factors", "passcode-step", "push-step"]) $(id).hidden = true;
+function clearLoginFields() {
+  for (const f of document.querySelectorAll("form")) f.reset();
+  for (const id of ["passcode-step", "push-step", "push-code-line"]) $(id).hidden = true;
+  $("push-sent").hidden = false; $("factor-restart").classList.remove("primary");
+  for (const id of ["factor-list", "passcode-hint", "push-status", "push-code", "factor-why"]) $(id).replaceChildren();
+}
+
+$("login-form").addEventListener("submit", (e) => {
+  e.preventDefault();
   const f = new FormData(e.target);
-  try {
-    const r = await api("POST", "/v1/login", { email: f.get("email"), password: f.get("password") });
-    login = { txid: r.txid, secret: r.login_secret };
-    const list = $("factor-list"); list.replaceChildren();
-    for (const opt of r.factors) {
-      const li = document.createElement("li"); const b = document.createElement("button");
-      b.textContent = opt.label; b.addEventListener("click", () => chooseFactor(opt.factor));
-      li.appendChild(b); list.appendChild(li);
-    }
-    $("factors").hidden = false;
-  } catch (err) { showError(err); }
+  attempt(e.target.querySelector("button[type=submit]"), "Checking…", async (intent, onWait) => {
+    endLogin(); // a new password step abandons the previous login
+    const r = await send("POST", "/v1/login", { email: f.get("email"), password: f.get("password") }, intent, { onWait });
+    startFactors(r, null);
+  });
 });
 
-async function chooseFactor(factor) {
-  showError();
-  if (factor === "passcode") {
-    $("passcode-hint").textContent = "Enter the passcode shown in Duo Mobile.";
-    $("passcode-step").hidden = false; return;
+// startFactors shows the factor choice of a login (onDone null) or of a
+// step-up (onDone finishes the refused action).
+function startFactors(r, onDone) {
+  login = { txid: r.txid, secret: r.login_secret, onDone };
+  clearLoginFields();
+  $("factor-title").textContent = onDone ? "Confirm it's you" : "Choose a second factor";
+  $("factor-why").textContent = onDone
+    ? "This action needs a recent login. Confirm with a second factor; you stay logged in and the action goes on."
+    : "Choose how to confirm your login.";
+  $("factor-restart").textContent = onDone ? "Cancel" : "Start again";
+  const list = $("factor-list");
+  for (const opt of r.factors) {
+    const li = el("li");
+    li.appendChild(button(opt.label, (b) => chooseFactor(b, opt.factor)));
+    list.appendChild(li);
   }
-  try {
-    const r = await loginApi("POST", "/factor", { factor });
+  show("factor");
+}
+
+function chooseFactor(b, factor) {
+  if (factor === "passcode") {
+    $("push-step").hidden = true;
+    $("passcode-hint").textContent = "Enter the passcode shown in Duo Mobile.";
+    $("passcode-step").hidden = false; $("passcode-form").elements.passcode.focus();
+    return;
+  }
+  return attempt(b, factor === "push" ? "Sending push…" : "Sending…", async (intent, onWait) => {
+    const r = await loginCall("POST", "/factor", { factor }, intent, onWait);
+    const left = r.sends_left === 0 ? "That was the last send for this login." : r.sends_left === 1 ? "1 more send left." : r.sends_left + " more sends left.";
     if (factor === "push") {
-      $("push-step").hidden = false;
-      if (r.verification_code) { $("push-code").textContent = r.verification_code; $("push-code").hidden = false; }
+      $("passcode-step").hidden = true; $("push-step").hidden = false;
+      $("push-code").textContent = r.verification_code || "";
+      $("push-code-line").hidden = !r.verification_code;
+      $("push-status").textContent = "Waiting for your approval on the phone…";
       pollPush(login);
     } else {
-      $("passcode-hint").textContent = factor === "sms" ? "We sent a passcode by text message." : "We are calling your phone with a passcode.";
-      $("passcode-step").hidden = false;
+      $("push-step").hidden = true;
+      $("passcode-hint").textContent = (factor === "sms" ? "We sent a passcode by text message." : "We are calling your phone to read you a passcode.") +
+        " It is valid for 5 minutes. " + left;
+      $("passcode-step").hidden = false; $("passcode-form").elements.passcode.focus();
     }
-  } catch (err) { showError(err); }
+  });
 }
 
-$("passcode-form").addEventListener("submit", async (e) => {
-  e.preventDefault(); showError();
-  try {
-    const r = await loginApi("POST", "/verify", { passcode: new FormData(e.target).get("passcode") });
-    loggedIn(r.session_token);
-  } catch (err) { showError(err); }
+$("passcode-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const passcode = new FormData(e.target).get("passcode");
+  attempt(e.target.querySelector("button[type=submit]"), "Checking…", async (intent, onWait) => {
+    let r;
+    try {
+      r = await loginCall("POST", "/verify", { passcode }, intent, onWait);
+    } catch (err) {
+      if (err.code === 40101) { // a wrong passcode: the login goes on
+        e.target.reset();
+        // The detail says how many tries are left, and before what.
+        const left = (err.detail || "").replace(/^wrong passcode:\s*/i, "");
+        return showError("That passcode is not right" + (left ? ": " + left : "") + ".", []);
+      }
+      throw err;
+    }
+    await verified(r.session_token);
+  });
 });
 
-// pollPush polls the push of login l until it is answered; it stops when
-// that login is no longer the one in progress.
+// pollPush polls the push of login l until it is answered, with backoff
+// after a failed check; it stops when l is no longer the login.
 async function pollPush(l) {
-  if (!l || login !== l) return;
-  try {
-    const r = await loginApi("GET", "");
-    $("push-status").textContent = "Status: " + r.status;
-    if (r.session_token) return loggedIn(r.session_token);
-    if (r.status === "pending") setTimeout(() => pollPush(l), 2000);
-    // Denied (or approved without a token): the login is over. An expired
-    // push leaves the login alive for another push or another factor; the
-    // server says when the login itself is gone (41001, 40401).
-    else if (r.status !== "expired") endLogin(l);
-  } catch (err) { showError(err); }
-}
-
-// loggedIn keeps the session token in memory only (no Web Storage, no
-// cookie) and forgets the login that produced it.
-async function loggedIn(token) {
-  state.token = token; endLogin();
-  // The password and passcode are not needed any more: do not keep them in
-  // the (hidden) forms for the life of the page.
-  $("login-form").reset(); $("passcode-form").reset();
-  for (const id of ["factors", "passcode-step", "push-step"]) $(id).hidden = true;
-  await loadSession();
-}
-
-async function loadSession() {
-  state.session = await api("GET", "/v1/session");
-  $("nav").hidden = false;
-  const owner = state.session.admin && state.session.admin.role === "owner";
-  $("nav-admins").hidden = !owner; $("nav-log").hidden = !owner;
-  const sel = $("account-switch");
-  const accounts = state.session.accounts || [];
-  sel.replaceChildren();
-  for (const a of accounts) {
-    const o = document.createElement("option"); o.value = a.account_id; o.textContent = a.name || a.account_id;
-    o.selected = a.account_id === state.session.acting_account; sel.appendChild(o);
+  for (let n = 0; login === l; ) {
+    let wait = 2;
+    try {
+      const r = await loginCall("GET", "");
+      n = 0;
+      if (r.session_token) return verified(r.session_token);
+      if (r.status === "denied") {
+        endLogin();
+        $("push-status").textContent = "The push was denied on the phone. Start again to log in.";
+        // Nothing of the dead login stays clickable or on show.
+        $("factor-list").replaceChildren();
+        $("push-sent").hidden = true; $("push-code-line").hidden = true;
+        $("factor-restart").classList.add("primary");
+        return;
+      }
+      if (r.status === "expired") { $("push-status").textContent = "The push expired. Choose a factor again."; return; }
+      $("push-status").textContent = "Waiting for your approval on the phone…";
+    } catch (err) {
+      if (!(err instanceof ApiError) || !err.transient) { $("push-status").textContent = ""; return fail(err); }
+      wait = backoff(n++, err);
+      $("push-status").textContent = "Connection problem; checking again in " + humanDuration(wait) + ".";
+    }
+    await sleep(wait);
   }
-  sel.hidden = accounts.length < 2;
+}
+
+// verified finishes a login or a step-up with the session token.
+async function verified(token) {
+  const onDone = login && login.onDone;
+  endLogin();
+  setToken(token);
+  clearLoginFields(); // the password and passcode are not needed any more
+  if (onDone) { await loadSession(); return onDone(); }
+  await loadSession();
   await showProfile();
 }
 
-$("account-switch").addEventListener("change", async (e) => {
-  try { await api("PUT", "/v1/session/account", { account_id: e.target.value }); await loadSession(); } catch (err) { showError(err); }
+// stepUp asks for a second factor again (POST /v1/session/reauth) and then
+// runs retry, the refused action with its own Idempotency-Key.
+async function stepUp(retry) {
+  // The view the person was on comes back as it was (a QR code with its
+  // polling, an email result line) before the refused action runs again.
+  const back = currentView();
+  const intent = new Intent();
+  try {
+    const r = await send("POST", "/v1/session/reauth", {}, intent);
+    startFactors(r, async () => { showError(); restoreView(back); await retry(); });
+    login.back = back;
+  } catch (err) { fail(err); }
+}
+
+function restoreView(v) {
+  if (v === "qr") return resumeQR();
+  show(v);
+}
+
+let lastView = "profile";
+export function setBackView(v) { lastView = v; }
+
+$("factor-restart").addEventListener("click", () => {
+  const l = login;
+  showError();
+  if (l && l.onDone) { endLogin(); return restoreView(l.back); }
+  if (!l && hasToken()) return backTo(lastView);
+  restartLogin();
 });
 
-async function logout(callServer = true) {
-  if (callServer && state.token) { try { await api("DELETE", "/v1/session"); } catch { /* already gone */ } }
-  state.token = null; endLogin();
-  $("nav").hidden = true; show("login");
+function backTo(v) {
+  if (v === "admins") return showAdmins();
+  if (v === "log") return showLog();
+  return showProfile();
 }
-$("logout").addEventListener("click", () => logout(true));
 
-// ---- profile and reactivation ----
-async function showProfile() {
-  show("profile"); showError();
+// ---- session ----
+
+export async function loadSession() {
+  session = await call("GET", "/v1/session");
+  const a = session.admin;
+  const acting = accountName(session.acting_account);
+  $("whoami").textContent = "Logged in as " + a.name + " (" + label(ROLE, a.role) + ") · acting in " + acting +
+    (session.acting_account !== session.home_account ? " for " + accountName(session.home_account) : "");
+  $("whoami").hidden = false;
+  $("nav").hidden = false;
+  const owner = a.role === "owner";
+  $("nav-admins").hidden = !owner; $("nav-log").hidden = !owner;
+  const sel = $("account-switch");
+  const accounts = session.accounts || [];
+  sel.replaceChildren();
+  for (const acct of accounts) {
+    const o = el("option", acct.name || acct.account_id, { value: acct.account_id });
+    o.selected = acct.account_id === session.acting_account; sel.appendChild(o);
+  }
+  $("account-switch-label").hidden = accounts.length < 2;
+}
+
+export async function switchAccount(id) {
+  const intent = new Intent();
+  showError(); notice();
   try {
-    const p = await api("GET", "/v1/profile");
-    const dl = $("profile-details"); dl.replaceChildren();
-    for (const [k, v] of [["Name", p.name], ["Email", p.email], ["Role", p.role], ["Account", p.account && p.account.name]]) {
-      const dt = document.createElement("dt"); dt.textContent = k; const dd = document.createElement("dd"); dd.textContent = v;
-      dl.append(dt, dd);
-    }
-    const push = p.secondary_auth.push;
-    $("push-state").textContent = push.status + (push.device ? " — " + [push.device.platform, push.device.model].filter(Boolean).join(" ") : "");
-    $("sms-state").textContent = (p.secondary_auth.sms && p.secondary_auth.sms.phone) || "no phone";
-    $("phone-state").textContent = (p.secondary_auth.phone && p.secondary_auth.phone.phone) || "no phone";
-  } catch (err) { showError(err); }
+    await send("PUT", "/v1/session/account", { account_id: id }, intent);
+    await loadSession();
+    await showProfile();
+    notice("You now act in " + accountName(id) + ".");
+  } catch (err) { fail(err, () => switchAccount(id)); }
 }
 
-$("reactivate-self").addEventListener("click", async () => {
-  try { showQR(await api("POST", "/v1/profile/duo-push/reactivation", {}), "your own Duo Push"); } catch (err) { showError(err); }
+$("account-switch").addEventListener("change", (e) => switchAccount(e.target.value));
+
+// logout ends the session and leaves nothing behind on the page: every
+// field (password too), every list, the header's name.
+export async function logout(callServer) {
+  if (callServer && hasToken()) {
+    try { await send("DELETE", "/v1/session", undefined, new Intent(), { tries: 2 }); } catch { /* gone already */ }
+  }
+  setToken(null); session = null; endLogin();
+  clearLoginFields();
+  clearReactivation(); clearOwner();
+  $("whoami").textContent = ""; $("whoami").hidden = true;
+  $("nav").hidden = true; $("account-switch").replaceChildren();
+  showError(); notice();
+  show("login");
+}
+
+$("logout").addEventListener("click", async (e) => {
+  await busy(e.currentTarget, "Logging out…", () => logout(true));
+  notice("You have logged out.");
 });
-
-function showQR(r, who) {
-  state.reactivation = r; show("qr"); showError();
-  $("qr-for").textContent = "Reactivating " + who + ".";
-  $("qr-img").src = "data:image/png;base64," + r.barcode_png;
-  $("qr-expires").textContent = new Date(r.expires_at).toLocaleString();
-  $("qr-status").textContent = r.status; $("qr-email-result").textContent = "";
-  pollReactivation(r.reactivation_id);
-}
-
-async function pollReactivation(id) {
-  if (!state.reactivation || state.reactivation.reactivation_id !== id || $("view-qr").hidden) return;
-  try {
-    const r = await api("GET", "/v1/reactivations/" + id);
-    $("qr-status").textContent = r.status + (r.device ? " on " + [r.device.platform, r.device.model].filter(Boolean).join(" ") : "");
-    if (r.status === "pending") setTimeout(() => pollReactivation(id), 3000);
-  } catch (err) { showError(err); }
-}
-
-$("qr-email").addEventListener("click", async () => {
-  try {
-    const r = await api("POST", "/v1/reactivations/" + state.reactivation.reactivation_id + "/email", {});
-    $("qr-email-result").textContent = "Sent to " + r.to + "; the link expires " + new Date(r.expires_at).toLocaleString() + ".";
-  } catch (err) { showError(err); }
-});
-
-$("qr-cancel").addEventListener("click", async () => {
-  try { await api("DELETE", "/v1/reactivations/" + state.reactivation.reactivation_id); state.reactivation = null; showProfile(); } catch (err) { showError(err); }
-});
-
-// ---- owner views ----
-// allAdmins follows the list's pages (100 admins each) to the end.
-async function allAdmins() {
-  let r = await api("GET", "/v1/admins");
-  const admins = r.admins;
-  while (r.next) { r = await api("GET", "/v1/admins?next=" + encodeURIComponent(r.next)); admins.push(...r.admins); }
-  return admins;
-}
-
-async function showAdmins() {
-  show("admins"); showError();
-  try {
-    const admins = await allAdmins();
-    const body = $("admin-rows"); body.replaceChildren();
-    for (const a of admins) {
-      const tr = document.createElement("tr");
-      for (const v of [a.name, a.email, a.role, a.status, a.push_status]) cell(tr, v);
-      const actions = cell(tr, "");
-      const re = document.createElement("button"); re.textContent = "Reactivate Duo Push";
-      re.addEventListener("click", async () => {
-        try { showQR(await api("POST", "/v1/admins/" + encodeURIComponent(a.admin_id) + "/duo-push/reactivation", {}), a.name + "'s Duo Push"); } catch (err) { showError(err); }
-      });
-      actions.appendChild(re);
-      if (a.status === "locked") {
-        const un = document.createElement("button"); un.textContent = "Reset lockout";
-        un.addEventListener("click", async () => {
-          try { await api("POST", "/v1/admins/" + encodeURIComponent(a.admin_id) + "/reset-lockout", {}); showAdmins(); } catch (err) { showError(err); }
-        });
-        actions.appendChild(un);
-      }
-      body.appendChild(tr);
-    }
-  } catch (err) { showError(err); }
-}
-
-async function showLog(more) {
-  show("log"); showError();
-  try {
-    const q = "?limit=25" + (more && state.logNext ? "&next=" + encodeURIComponent(state.logNext) : "");
-    const r = await api("GET", "/v1/admin-log" + q);
-    const body = $("log-rows"); if (!more) body.replaceChildren();
-    for (const ev of r.events) {
-      const tr = document.createElement("tr");
-      const who = (p) => p ? (p.name ? p.name + " <" + p.email + ">" : p.admin_id) : "";
-      for (const v of [new Date(ev.time).toLocaleString(), ev.action, ev.outcome, who(ev.actor), who(ev.target)]) cell(tr, v);
-      body.appendChild(tr);
-    }
-    state.logNext = r.next || null; $("log-more").hidden = !state.logNext;
-  } catch (err) { showError(err); }
-}
-$("log-more").addEventListener("click", () => showLog(true));
 
 for (const b of document.querySelectorAll("nav [data-view]")) {
-  b.addEventListener("click", () => ({ profile: showProfile, admins: showAdmins, log: () => showLog(false) })[b.dataset.view]());
+  b.addEventListener("click", () => { showError(); notice(); backTo(b.dataset.view); });
 }
 
 show("login");

@@ -1,29 +1,30 @@
-// Package web_test drives the reference panel (index.html, app.js) in a
+// Package web_test drives the reference panel (web/*.html, *.js) in a
 // real headless Chromium against the local stack, the way an
-// administrator would: password + SMS login, Edit Profile → Reactivate,
-// and the Owner's Administrators tab. Every flow also checks the panel's
-// security rules (docs/security/panel.md): nothing the Content-Security-
-// Policy blocks, the login secret on the login calls only, JSON bodies
-// labelled as such, no session token in Web Storage.
-//
-// PANEL_SCREENSHOTS=<dir> saves screenshots of the main steps there.
+// administrator would: both procedures of the seed (self-service QR and
+// email reactivation after an SMS or phone-call login; an Owner
+// reactivating another admin from their page, with confirmation), and
+// what goes wrong around them: a network blip during the QR wait, a
+// reload while a reactivation is pending, double clicks, a step-up
+// (40103), an MSP child account, logging out. Every view is checked at
+// 1280 and 375 px (no sideways overflow, axe-core finds nothing) and
+// photographed into $PANEL_SCREENSHOTS (default .local/panel-screenshots).
+// Every flow also checks the panel's security rules
+// (docs/security/panel.md): nothing the Content-Security-Policy blocks,
+// the login secret on the login calls only, JSON bodies labelled as such,
+// an Idempotency-Key on every sending call, no session token in storage.
 package web_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
 	"fmt"
-	"image/png"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -35,30 +36,12 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"push-reactivation/infra/localstack"
 	"push-reactivation/infra/phone"
 	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/smsvoice"
 )
-
-// chromiumPath finds the browser; CI installs Debian's chromium.
-func chromiumPath(t *testing.T) string {
-	for _, p := range []string{os.Getenv("CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"} {
-		if p != "" {
-			if _, err := os.Stat(p); err == nil {
-				return p
-			}
-		}
-	}
-	if p, err := exec.LookPath("chromium"); err == nil {
-		return p
-	}
-	t.Fatal("Chromium not found: install it (apt-get install chromium) or set CHROMIUM; .ci/run does this")
-	return ""
-}
 
 func startStack(t *testing.T) *localstack.Stack {
 	t.Helper()
@@ -75,24 +58,6 @@ func startStack(t *testing.T) *localstack.Stack {
 	}
 	t.Cleanup(func() { _ = s.Close() })
 	return s
-}
-
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath(t)),
-		chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	return ctx
 }
 
 // pageWatch records what the browser reports while a test drives the
@@ -185,7 +150,8 @@ var loginCallPath = regexp.MustCompile(`^/v1/login/([^/]+)(/factor|/verify)?$`)
 // labelled application/json (the API answers 415 otherwise), every call on
 // /v1/login/{txid} carries X-Login-Secret, the same for all calls of one
 // login and another for each login, and no other call carries it (it
-// would leak the secret to where it is not needed).
+// would leak the secret to where it is not needed); every POST, PUT and
+// DELETE carries an Idempotency-Key (DESIGN §4.1).
 func (w *pageWatch) assertRequests(t *testing.T) {
 	t.Helper()
 	w.mu.Lock()
@@ -201,6 +167,9 @@ func (w *pageWatch) assertRequests(t *testing.T) {
 		}
 		if r.HasPostData && header(r.Headers, "Content-Type") != "application/json" {
 			t.Errorf("%s %s sends a body as %q, want application/json", r.Method, u.Path, header(r.Headers, "Content-Type"))
+		}
+		if r.Method != "GET" && r.Method != "HEAD" && r.Method != "OPTIONS" && header(r.Headers, "Idempotency-Key") == "" {
+			t.Errorf("%s %s without Idempotency-Key", r.Method, u.Path)
 		}
 		secret := header(r.Headers, "X-Login-Secret")
 		if m := loginCallPath.FindStringSubmatch(u.Path); m != nil {
@@ -230,6 +199,37 @@ func (w *pageWatch) assertRequests(t *testing.T) {
 	}
 }
 
+// urls lists the URLs of the requests the panel sent with method to a
+// path that starts with prefix.
+func (w *pageWatch) urls(method, prefix string) []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []string
+	for _, r := range w.requests {
+		if u, err := url.Parse(r.URL); err == nil && r.Method == method && strings.HasPrefix(u.Path, prefix) {
+			out = append(out, r.URL)
+		}
+	}
+	return out
+}
+
+// newFlow starts what a panel test needs: a local stack, a browser tab and
+// the watch on what the tab sends and reports.
+func newFlow(t *testing.T) (*localstack.Stack, context.Context, *pageWatch) {
+	t.Helper()
+	s := startStack(t)
+	ctx := browser(t)
+	return s, ctx, watch(t, ctx)
+}
+
+// assertAll runs the checks every flow ends with: the requests it sent
+// and what the browser reported.
+func (w *pageWatch) assertAll(t *testing.T) {
+	t.Helper()
+	w.assertRequests(t)
+	w.assertClean(t)
+}
+
 // waitShown waits until sel is visible; when the panel shows an error
 // instead, it fails at once with the panel's message.
 func waitShown(t *testing.T, ctx context.Context, sel string) {
@@ -248,77 +248,38 @@ func waitShown(t *testing.T, ctx context.Context, sel string) {
 	}
 }
 
-// screenshot saves the page under $PANEL_SCREENSHOTS when that is set.
-func screenshot(t *testing.T, ctx context.Context, name string) {
+// waitText waits until the element's text contains want (panel errors
+// fail at once, as in waitShown).
+func waitText(t *testing.T, ctx context.Context, sel, want string) {
 	t.Helper()
-	dir := os.Getenv("PANEL_SCREENSHOTS")
-	if dir == "" {
-		return
-	}
-	img, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	got, err := chromedp.Run(ctx, chromedp.PollFunction[string](`(sel, want) => {
+		const e = document.getElementById("error");
+		if (!e.hidden) return "panel error: " + e.textContent;
+		const el = document.querySelector(sel);
+		return el && el.checkVisibility() && el.textContent.includes(want) ? "ok" : false;
+	}`, chromedp.WithPollingArgs(sel, want)))
 	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
+		last, _ := chromedp.Run(context.WithoutCancel(ctx), chromedp.Evaluate[string](fmt.Sprintf(`(document.querySelector(%q) || {}).textContent || ""`, sel)))
+		t.Fatalf("waiting for %q in %s (has %q): %v", want, sel, last, err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), img, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// loginWithSMS logs in through the panel's forms, reading the passcode
-// from the local SMS endpoint like a person reads their phone.
-func loginWithSMS(t *testing.T, ctx context.Context, s *localstack.Stack, email, phone string) {
-	t.Helper()
-	before := len(s.SMS.Messages())
-	err := chromedp.Do(ctx,
-		chromedp.Navigate(s.HTTPURL+"/"),
-		chromedp.WaitVisible(css(`#login-form input[name=email]`)),
-		chromedp.SendKeys(css(`#login-form input[name=email]`), email),
-		chromedp.SendKeys(css(`#login-form input[name=password]`), "demo-password-1"),
-	)
-	if err != nil {
-		t.Fatalf("login form: %v", err)
-	}
-	screenshot(t, ctx, "1-login")
-	if err := chromedp.Do(ctx, chromedp.Click(css(`#login-form button[type=submit]`))); err != nil {
-		t.Fatalf("login form: %v", err)
-	}
-	waitShown(t, ctx, `#factor-list li button`)
-	if err := chromedp.Do(ctx,
-		chromedp.Click(chromedp.Search(`//ul[@id="factor-list"]//button[starts-with(normalize-space(.), "SMS")]`)),
-	); err != nil {
-		t.Fatalf("factor list: %v", err)
-	}
-	waitShown(t, ctx, `#passcode-form`)
-	var passcode string
-	for deadline := time.Now().Add(10 * time.Second); passcode == "" && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		msgs := s.SMS.Messages()
-		for _, m := range msgs[before:] {
-			if m.To == phone && m.Kind == "sms" {
-				passcode, _ = smsvoice.ExtractPasscode(m.Body)
-			}
-		}
-	}
-	if passcode == "" {
-		t.Fatal("no SMS passcode arrived")
-	}
-	if err := chromedp.Do(ctx, chromedp.SendKeys(css(`#passcode-form input[name=passcode]`), passcode)); err != nil {
-		t.Fatalf("passcode form: %v", err)
-	}
-	screenshot(t, ctx, "2-sms-passcode")
-	if err := chromedp.Do(ctx, chromedp.Click(css(`#passcode-form button[type=submit]`))); err != nil {
-		t.Fatalf("passcode form: %v", err)
-	}
-	waitShown(t, ctx, `#view-profile`)
-	waitShown(t, ctx, `#push-state`)
-	// The profile is shown before its answer fills it in; a click while the
-	// table re-lays out can land beside its button (seen on a loaded
-	// machine). Wait for the answer.
-	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.getElementById("push-state").textContent !== ""`)); err != nil {
-		t.Fatalf("profile never filled in: %v", err)
+	if got != "ok" {
+		t.Fatalf("waiting for %q in %s: %s", want, sel, got)
 	}
 }
 
 func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
+
+// button is the visible button (or link) whose text starts with label.
+func button(label string) chromedp.Search {
+	return chromedp.Search(fmt.Sprintf(`//*[self::button or self::a][starts-with(normalize-space(.), %q)][not(ancestor-or-self::*[@hidden])]`, label))
+}
+
+func click(t *testing.T, ctx context.Context, label string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(button(label)), chromedp.Click(button(label))); err != nil {
+		t.Fatalf("click %q: %v", label, err)
+	}
+}
 
 // text reads an element's text content.
 func text(t *testing.T, ctx context.Context, sel string) string {
@@ -330,109 +291,628 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 	return strings.TrimSpace(v)
 }
 
-func TestPanelSelfServiceReactivation(t *testing.T) {
-	s := startStack(t)
-	ctx := browser(t)
-	w := watch(t, ctx)
-	loginWithSMS(t, ctx, s, "admin@acme.example", "+15555550101")
+// passcodeFor waits for the passcode the local SMS/voice endpoint sent to
+// phone after the first `before` messages, as a person reads their phone.
+func passcodeFor(t *testing.T, s *localstack.Stack, phone, kind string, before int) string {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		msgs := s.SMS.Messages()
+		for _, m := range msgs[min(before, len(msgs)):] {
+			if m.To == phone && m.Kind == kind {
+				if code, ok := smsvoice.ExtractPasscode(m.Body); ok {
+					return code
+				}
+			}
+		}
+	}
+	t.Fatalf("no %s passcode arrived for %s", kind, phone)
+	return ""
+}
 
-	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.getElementById("push-state").textContent !== ""`)); err != nil {
-		t.Fatal(err)
+// loginOpts say how a test logs in and which views it checks on the way.
+type loginOpts struct {
+	factor string // "SMS" (default) or "Phone call"
+	check  bool   // checkView the login and factor views
+	double bool   // double-click every sending button
+}
+
+// login logs in through the panel's forms, reading the passcode from the
+// local SMS/voice endpoint.
+func login(t *testing.T, ctx context.Context, s *localstack.Stack, email, phone string, o loginOpts) {
+	t.Helper()
+	if o.factor == "" {
+		o.factor = "SMS"
 	}
-	pushState := text(t, ctx, "#push-state")
-	if err := chromedp.Do(ctx,
-		chromedp.Click(css(`#reactivate-self`)),
-		chromedp.WaitVisible(css(`#view-qr`)),
-		chromedp.Poll[chromedp.Void](`document.getElementById("qr-img").src.startsWith("data:image/png;base64,")`),
-	); err != nil {
-		t.Fatal(err)
+	kind := "sms"
+	if o.factor == "Phone call" {
+		kind = "voice"
 	}
-	attr, err := chromedp.Run(ctx, chromedp.AttributeValue(css(`#qr-img`), "src"))
+	before := len(s.SMS.Messages())
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(s.HTTPURL+"/"),
+		chromedp.WaitVisible(css(`#login-form input[name=email]`)),
+		chromedp.SendKeys(css(`#login-form input[name=email]`), email),
+		chromedp.SendKeys(css(`#login-form input[name=password]`), "demo-password-1"),
+	)
+	if err != nil {
+		t.Fatalf("login form: %v", err)
+	}
+	if o.check {
+		checkView(t, ctx, "login")
+	}
+	press := func(sel string) {
+		t.Helper()
+		if o.double {
+			doubleClick(t, ctx, sel)
+		} else if err := chromedp.Do(ctx, chromedp.Click(css(sel))); err != nil {
+			t.Fatalf("click %s: %v", sel, err)
+		}
+	}
+	press(`#login-form button[type=submit]`)
+	waitShown(t, ctx, `#factor-list li button`)
+	if o.check {
+		checkView(t, ctx, "factor-choice")
+	}
+	if o.double {
+		if err := chromedp.Do(ctx, chromedp.SetAttributeValue(button(o.factor), "id", "factor-under-test")); err != nil {
+			t.Fatal(err)
+		}
+		press(`#factor-under-test`)
+	} else {
+		click(t, ctx, o.factor)
+	}
+	waitShown(t, ctx, `#passcode-form`)
+	passcode := passcodeFor(t, s, phone, kind, before)
+	if err := chromedp.Do(ctx, chromedp.SendKeys(css(`#passcode-form input[name=passcode]`), passcode)); err != nil {
+		t.Fatalf("passcode form: %v", err)
+	}
+	if o.check {
+		checkView(t, ctx, "factor-passcode")
+	}
+	press(`#passcode-form button[type=submit]`)
+	waitProfile(t, ctx)
+}
+
+// waitProfile waits for Edit Profile with its answer filled in (a click
+// while the section re-lays out can land beside its button).
+func waitProfile(t *testing.T, ctx context.Context) {
+	t.Helper()
+	waitShown(t, ctx, `#view-profile`)
+	waitShown(t, ctx, `#profile-auth .actions button`)
+}
+
+// qrBarcode decodes the QR code on the page, as the phone's camera would.
+func qrBarcode(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	src, err := chromedp.Run(ctx, chromedp.PollFunction[string](`() => { const s = document.getElementById("qr-img").src; return s.startsWith("data:image/png;base64,") ? s : false; }`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := attr.Value
-	status := text(t, ctx, "#qr-status")
-	if pushState != "inactive" {
-		t.Errorf("push state before reactivation %q, want inactive", pushState)
-	}
-	if !strings.HasPrefix(status, "pending") {
-		t.Errorf("status %q", status)
-	}
-	screenshot(t, ctx, "3-profile-qr")
-	// The QR on the page is a real barcode for this API host.
 	raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(src, "data:image/png;base64,"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	img, err := png.Decode(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bmp, _ := gozxing.NewBinaryBitmapFromImage(img)
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	text, err := phone.DecodeQR(raw)
 	if err != nil {
 		t.Fatalf("QR on the page does not decode: %v", err)
 	}
-	code, host, ok := strings.Cut(res.GetText(), "-")
-	hostRaw, _ := base64.RawStdEncoding.DecodeString(host)
-	if !ok || len(code) != 20 || string(hostRaw) != s.APIHost {
-		t.Fatalf("barcode %q does not carry a code for %s", res.GetText(), s.APIHost)
-	}
-
-	// Email the link from the same page.
-	if err := chromedp.Do(ctx,
-		chromedp.Click(css(`#qr-email`)),
-		chromedp.Poll[chromedp.Void](`document.getElementById("qr-email-result").textContent.startsWith("Sent to")`),
-	); err != nil {
-		t.Fatal(err)
-	}
-	sent := text(t, ctx, "#qr-email-result")
-	if !strings.Contains(sent, "@acme.example") || strings.Contains(sent, "admin@acme.example") {
-		t.Fatalf("email result %q should show the masked address", sent)
-	}
-	w.assertRequests(t)
-	w.assertClean(t)
+	return text
 }
 
-func TestPanelOwnerSeesAdministrators(t *testing.T) {
-	s := startStack(t)
-	ctx := browser(t)
-	w := watch(t, ctx)
-	loginWithSMS(t, ctx, s, "owner@acme.example", "+15555550100")
-	if err := chromedp.Do(ctx,
-		chromedp.WaitVisible(css(`#nav-admins`)),
-		chromedp.Click(css(`#nav-admins`)),
-		chromedp.Poll[chromedp.Void](`document.querySelectorAll("#admin-rows tr").length === 3`),
-	); err != nil {
+// newPhone is the Duo Mobile emulator pointed at the stack.
+func newPhone(t *testing.T, s *localstack.Stack) *phone.Phone {
+	t.Helper()
+	p, err := phone.Load("", phone.WithBaseURL(s.HTTPURL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func activate(t *testing.T, p *phone.Phone, barcode string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := p.Activate(ctx, barcode); err != nil {
+		t.Fatalf("the phone could not activate %q: %v", barcode, err)
+	}
+}
+
+// scanAndSeeActivated has a new phone activate barcode and waits until the
+// QR view says so.
+func scanAndSeeActivated(t *testing.T, ctx context.Context, s *localstack.Stack, barcode string) {
+	t.Helper()
+	activate(t, newPhone(t, s), barcode)
+	waitText(t, ctx, "#qr-status", "Duo Push is active again")
+}
+
+// sent lists the Idempotency-Keys of the requests the panel sent with
+// method to a path that pathRE matches, in order.
+func (w *pageWatch) sent(method, pathRE string) []string {
+	re := regexp.MustCompile(pathRE)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var keys []string
+	for _, r := range w.requests {
+		if u, err := url.Parse(r.URL); err == nil && r.Method == method && re.MatchString(u.Path) {
+			keys = append(keys, header(r.Headers, "Idempotency-Key"))
+		}
+	}
+	return keys
+}
+
+// TestPanelSelfServiceReactivation is the seed's first procedure: an admin
+// whose push stopped working logs in with a phone call, opens Edit Profile
+// → Reactivate and scans the QR code; the network drops while the panel
+// waits, and the panel recovers by itself and shows the activation.
+func TestPanelSelfServiceReactivation(t *testing.T) {
+	s, ctx, w := newFlow(t)
+	login(t, ctx, s, "admin@acme.example", "+15555550101", loginOpts{factor: "Phone call", check: true})
+	checkView(t, ctx, "profile")
+	if who := text(t, ctx, "#whoami"); !strings.Contains(who, "Adam Admin") || !strings.Contains(who, "Acme Corp") {
+		t.Errorf("header says %q, want the admin and the acting account", who)
+	}
+	if d := text(t, ctx, "#profile-details"); !strings.Contains(d, "Administrator") || !strings.Contains(d, "Acme Corp") {
+		t.Errorf("profile details %q: want the role's label and the acting account", d)
+	}
+
+	click(t, ctx, "Reactivate Duo Push")
+	waitShown(t, ctx, `#view-qr`)
+	assertFocus(t, ctx, "qr-title")
+	barcode := qrBarcode(t, ctx)
+	code, host, ok := strings.Cut(barcode, "-")
+	hostRaw, _ := base64.RawStdEncoding.DecodeString(host)
+	if !ok || len(code) != 20 || string(hostRaw) != s.APIHost {
+		t.Fatalf("barcode %q does not carry a code for %s", barcode, s.APIHost)
+	}
+	// On a phone the admin cannot scan their own screen: the panel links
+	// to Duo Mobile and copies the activation link.
+	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("qr-open").getAttribute("href")`))
+	if err != nil || href != "duo://"+barcode {
+		t.Errorf("Open in Duo Mobile links to %q (%v), want duo://%s", href, err, barcode)
+	}
+	click(t, ctx, "Copy link")
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`(() => { const t = document.getElementById("qr-copy-result").textContent;
+		return t.startsWith("Link copied") || t.includes("/activate/"); })()`)); err != nil {
+		t.Errorf("Copy link: %v (shows %q)", err, text(t, ctx, "#qr-copy-result"))
+	}
+	waitText(t, ctx, "#qr-status", "Waiting for the phone")
+	waitText(t, ctx, "#qr-expiry", "Valid for")
+	if exp := text(t, ctx, "#qr-expiry"); !regexp.MustCompile(`Valid for (9|10) min`).MatchString(exp) {
+		t.Errorf("expiry %q, want minutes left", exp)
+	}
+	checkView(t, ctx, "qr-pending")
+
+	// The network drops: the status checks fail, the panel says so and
+	// keeps checking; meanwhile the phone activates.
+	fault := failRequests(t, ctx, "/v1/reactivations/", false, 0)
+	waitText(t, ctx, "#qr-status", "Connection problem")
+	checkView(t, ctx, "qr-retrying")
+	p := newPhone(t, s)
+	activate(t, p, barcode)
+	fault.heal(t, ctx)
+	waitText(t, ctx, "#qr-status", "Duo Push is active again")
+	if fault.failed.Load() == 0 {
+		t.Error("no status check failed: the blip was not simulated")
+	}
+	// A used code: no live Email or Cancel, a Done instead.
+	shown, err := chromedp.Run(ctx, chromedp.Evaluate[string](
+		`["qr-email", "qr-cancel", "qr-live", "qr-done"].filter((id) => document.getElementById(id).checkVisibility()).join(" ")`))
+	if err != nil || shown != "qr-done" {
+		t.Errorf("after activation the QR view shows %q (%v), want only Done", shown, err)
+	}
+	checkView(t, ctx, "qr-activated")
+	click(t, ctx, "Done")
+	waitProfile(t, ctx)
+	assertFocus(t, ctx, "profile-title")
+	waitText(t, ctx, "#profile-auth", "Active")
+	w.assertAll(t)
+}
+
+// TestPanelReloadDuringPendingReactivation: the admin reloads the page
+// while a reactivation is pending. After logging in again the profile
+// shows it (who started it, until when) with a new QR, email and cancel;
+// an expired QR offers "Generate a new code"; the new code activates.
+func TestPanelReloadDuringPendingReactivation(t *testing.T) {
+	s, ctx, w := newFlow(t)
+	login(t, ctx, s, "admin@acme.example", "+15555550101", loginOpts{})
+	click(t, ctx, "Reactivate Duo Push")
+	first := qrBarcode(t, ctx)
+
+	if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
+		t.Fatal(err)
+	}
+	login(t, ctx, s, "admin@acme.example", "+15555550101", loginOpts{})
+	waitText(t, ctx, "#pending-info", "Reactivation in progress")
+	info := text(t, ctx, "#pending-info")
+	if !strings.Contains(info, "Started by you") || !strings.Contains(info, "3 emails left") {
+		t.Errorf("pending reactivation shown as %q", info)
+	}
+	for _, b := range []string{"Show a new QR code", "Email the activation link", "Cancel reactivation"} {
+		if err := chromedp.Do(ctx, chromedp.WaitVisible(button(b))); err != nil {
+			t.Fatalf("no %q for the pending reactivation: %v", b, err)
+		}
+	}
+	checkView(t, ctx, "profile-pending")
+	click(t, ctx, "Email the activation link")
+	waitText(t, ctx, "#pending-result", "Email sent to")
+	if got := text(t, ctx, "#pending-result"); strings.Contains(got, "admin@acme.example") {
+		t.Errorf("email result %q should show the masked address", got)
+	}
+
+	click(t, ctx, "Show a new QR code")
+	second := qrBarcode(t, ctx)
+	if second == first {
+		t.Fatal("the new QR code is the old one")
+	}
+	// Ten minutes later the code on screen has expired: it says so and
+	// offers a new one (the page's clock is moved, not the server's).
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const real = Date.now; window.realNow = real; Date.now = () => real() + 11 * 60 * 1000; return true; })()`)); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#qr-status", "This QR code has expired")
+	waitShown(t, ctx, "#qr-new")
+	checkView(t, ctx, "qr-code-expired")
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { Date.now = window.realNow; return true; })()`)); err != nil {
+		t.Fatal(err)
+	}
+	click(t, ctx, "Generate a new code")
+	waitText(t, ctx, "#qr-expiry", "Valid for")
+	third := qrBarcode(t, ctx)
+	if third == second {
+		t.Fatal("Generate a new code showed the same code")
+	}
+	scanAndSeeActivated(t, ctx, s, third)
+	w.assertAll(t)
+}
+
+// TestPanelDoubleClicksSendOnce: an impatient admin double-clicks every
+// sending button: one SMS, one login, one reactivation, one email, one
+// cancel. The email's answer is lost on the way back once: the panel
+// retries with the same Idempotency-Key and the server replays, so the
+// retry costs nothing either.
+func TestPanelDoubleClicksSendOnce(t *testing.T) {
+	s, ctx, w := newFlow(t)
+	login(t, ctx, s, "admin@acme.example", "+15555550101", loginOpts{double: true})
+	if n := smsTo(t, s, "+15555550101"); n != 1 {
+		t.Errorf("a double click on the SMS button sent %d SMS, want 1", n)
+	}
+	for _, c := range [][2]string{{"POST", "^/v1/login$"}, {"POST", "/factor$"}, {"POST", "/verify$"}} {
+		if keys := w.sent(c[0], c[1]); len(keys) != 1 {
+			t.Errorf("double click: %s %s sent %d times", c[0], c[1], len(keys))
+		}
+	}
+
+	doubleClick(t, ctx, "#reactivate-self")
+	qrBarcode(t, ctx)
+	if keys := w.sent("POST", "/duo-push/reactivation$"); len(keys) != 1 {
+		t.Errorf("double click on Reactivate: %d requests", len(keys))
+	}
+
+	fault := failRequests(t, ctx, "/email", true, 1)
+	doubleClick(t, ctx, "#qr-email")
+	waitText(t, ctx, "#qr-email-result", "Email sent to")
+	fault.heal(t, ctx)
+	if fault.failed.Load() != 1 {
+		t.Errorf("%d email answers lost, want 1", fault.failed.Load())
+	}
+	keys := w.sent("POST", "/email$")
+	if len(keys) != 2 || keys[0] != keys[1] {
+		t.Errorf("email requests with keys %q: want the lost one retried once with the same key", keys)
+	}
+	if n := len(emailsTo(t, s, "admin@acme.example", "activat")); n != 1 {
+		t.Errorf("a double click and a lost answer sent %d activation emails, want 1", n)
+	}
+
+	doubleClick(t, ctx, "#qr-cancel")
+	waitProfile(t, ctx)
+	waitText(t, ctx, "#notice", "cancelled")
+	checkView(t, ctx, "profile-cancelled")
+	if keys := w.sent("DELETE", "^/v1/reactivations/[^/]+$"); len(keys) != 1 {
+		t.Errorf("double click on Cancel: %d requests", len(keys))
+	}
+	w.assertAll(t)
+}
+
+// TestPanelStepUpCompletesReactivation: the login is 20 minutes old, so
+// Reactivate answers 40103. The panel asks for a second factor again
+// (POST /v1/session/reauth), and once confirmed finishes the reactivation
+// with the same Idempotency-Key, without another click.
+func TestPanelStepUpCompletesReactivation(t *testing.T) {
+	s, ctx, w := newFlow(t)
+	login(t, ctx, s, "admin@acme.example", "+15555550101", loginOpts{})
+	ageSessions(t, s, "acme-admin")
+
+	stepUpWithSMS := func(check bool) {
+		t.Helper()
+		before := len(s.SMS.Messages())
+		waitText(t, ctx, "#factor-title", "Confirm it's you")
+		if check {
+			checkView(t, ctx, "stepup")
+		}
+		click(t, ctx, "SMS")
+		waitShown(t, ctx, `#passcode-form`)
+		if err := chromedp.Do(ctx,
+			chromedp.SendKeys(css(`#passcode-form input[name=passcode]`), passcodeFor(t, s, "+15555550101", "sms", before)),
+			chromedp.Click(css(`#passcode-form button[type=submit]`)),
+		); err != nil {
+			t.Fatal(err)
+		}
+	}
+	click(t, ctx, "Reactivate Duo Push")
+	stepUpWithSMS(true)
+	waitShown(t, ctx, `#view-qr`)
+	barcode := qrBarcode(t, ctx)
+	if n := len(w.sent("POST", "^/v1/session/reauth$")); n != 1 {
+		t.Errorf("%d step-ups, want 1", n)
+	}
+	keys := w.sent("POST", "^/v1/profile/duo-push/reactivation$")
+	if len(keys) != 2 || keys[0] != keys[1] {
+		t.Errorf("reactivation requests with keys %q: want the refused one repeated once, same key", keys)
+	}
+
+	// Again from the QR view (emailing needs a recent login too): after the
+	// step-up the same QR view is back, the email goes out, and the view
+	// still follows the reactivation to its end.
+	ageSessions(t, s, "acme-admin")
+	click(t, ctx, "Email the activation link")
+	stepUpWithSMS(false)
+	waitText(t, ctx, "#qr-email-result", "Email sent to")
+	if got := qrBarcode(t, ctx); got != barcode {
+		t.Errorf("after the step-up the QR view shows another code")
+	}
+	scanAndSeeActivated(t, ctx, s, barcode)
+	w.assertAll(t)
+}
+
+// TestPanelOwnerReactivatesAdministrator is the seed's second procedure:
+// an Owner opens Administrators → the admin → Secondary authentication →
+// Reactivate, confirms, and emails the QR code and link to that admin,
+// whose phone then activates. Then the administrator log (names, labels,
+// details, a filter), and logging out, which leaves nothing on the page.
+func TestPanelOwnerReactivatesAdministrator(t *testing.T) {
+	s, ctx, w := newFlow(t)
+	login(t, ctx, s, "owner@acme.example", "+15555550100", loginOpts{})
+	click(t, ctx, "Administrators")
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.querySelectorAll("#admin-rows tr").length === 3`)); err != nil {
 		t.Fatal(err)
 	}
 	rows := text(t, ctx, "#admin-rows")
-	errorShown, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!document.getElementById("error").hidden`))
+	for _, want := range []string{"Olivia Owner", "admin@acme.example", "Help Desk", "Not activated"} {
+		if !strings.Contains(rows, want) {
+			t.Errorf("Administrators lacks %q: %q", want, rows)
+		}
+	}
+	if strings.Contains(rows, "umbrella") || strings.Contains(rows, "help_desk") {
+		t.Errorf("another account's admin or a raw value listed: %q", rows)
+	}
+	checkView(t, ctx, "admins")
+
+	click(t, ctx, "Adam Admin")
+	waitText(t, ctx, "#admin-title", "Adam Admin")
+	waitShown(t, ctx, "#reactivate-admin")
+	checkView(t, ctx, "admin-detail")
+	click(t, ctx, "Reactivate Duo Push for Adam Admin")
+	waitText(t, ctx, "#confirm-title", "Reactivate Duo Push for Adam Admin?")
+	if n := len(w.sent("POST", "/duo-push/reactivation$")); n != 0 {
+		t.Fatalf("Reactivate started %d reactivations before the confirmation", n)
+	}
+	checkView(t, ctx, "admin-confirm")
+	click(t, ctx, "Yes, reactivate")
+	waitText(t, ctx, "#qr-for", "Adam Admin")
+	barcode := qrBarcode(t, ctx)
+	click(t, ctx, "Email the activation link to Adam Admin")
+	waitText(t, ctx, "#qr-email-result", "Email sent to")
+	if n := len(emailsTo(t, s, "admin@acme.example", "/activate/")); n != 1 {
+		t.Errorf("%d emails with the activation link to the admin, want 1", n)
+	}
+	scanAndSeeActivated(t, ctx, s, barcode)
+	click(t, ctx, "Done")
+	waitText(t, ctx, "#admin-title", "Adam Admin")
+	waitText(t, ctx, "#admin-auth", "Active")
+
+	// A locked-out admin: their page says so; clearing the lockout asks
+	// first and says it is done.
+	lockOut(t, s, "helpdesk@acme.example")
+	// The locked-out admin, at another desk, is told whom to ask.
+	other := browser(t)
+	if err := chromedp.Do(other,
+		chromedp.Navigate(s.HTTPURL+"/"),
+		chromedp.SendKeys(css(`#login-form input[name=email]`), "helpdesk@acme.example"),
+		chromedp.SendKeys(css(`#login-form input[name=password]`), "demo-password-1"),
+		chromedp.Click(css(`#login-form button[type=submit]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitShownEvenError(t, other, "#error")
+	if msg := text(t, other, "#error"); !strings.Contains(msg, "Ask an Owner") {
+		t.Errorf("a locked-out admin is shown %q, want to ask an Owner", msg)
+	}
+	checkView(t, other, "error-locked-out")
+	click(t, ctx, "Administrators")
+	click(t, ctx, "Hana Helpdesk")
+	waitText(t, ctx, "#admin-details", "Locked out")
+	checkView(t, ctx, "admin-locked")
+	click(t, ctx, "Reset lockout")
+	waitText(t, ctx, "#confirm-title", "Clear the lockout of Hana Helpdesk?")
+	if n := len(w.sent("POST", "/reset-lockout$")); n != 0 {
+		t.Fatalf("Reset lockout cleared it before the confirmation (%d requests)", n)
+	}
+	click(t, ctx, "Yes, clear the lockout")
+	waitText(t, ctx, "#notice", "The lockout of Hana Helpdesk is cleared")
+	waitText(t, ctx, "#admin-details", "Active")
+	checkView(t, ctx, "admin-lockout-cleared")
+
+	click(t, ctx, "Administrator log")
+	waitText(t, ctx, "#log-rows", "Lockout cleared") // the newest event
+	checkView(t, ctx, "log")
+	// Paging: the first page holds 20 events (the flow made more);
+	// "Show older events" asks for the next with the cursor the API gave.
+	rowsNow := func() int {
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#log-rows tr").length`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := rowsNow(); n != 20 {
+		t.Errorf("first log page has %d events, want 20", n)
+	}
+	click(t, ctx, "Show older events")
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.querySelectorAll("#log-rows tr").length > 20`)); err != nil {
+		t.Errorf("Show older events added nothing: %v", err)
+	}
+	if !strings.Contains(strings.Join(w.urls("GET", "/v1/admin-log"), " "), "next=") {
+		t.Error("the second log page was not asked for with next")
+	}
+	logText := text(t, ctx, "#log-rows")
+	for _, want := range []string{"Reactivation started", "Duo Push activated", "Olivia Owner", "Adam Admin", "reactivation id:", "Lockout cleared", "Locked out"} {
+		if !strings.Contains(logText, want) {
+			t.Errorf("administrator log lacks %q", want)
+		}
+	}
+	if strings.Contains(logText, "reactivation.start") {
+		t.Error("administrator log shows raw action codes")
+	}
+	if err := chromedp.Do(ctx, chromedp.SetValue(css(`#log-action`), "reactivation.email"), chromedp.Click(button("Apply filters"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`(() => { const r = [...document.querySelectorAll("#log-rows tr")];
+		return r.length > 0 && r.every((tr) => tr.textContent.includes("Activation link emailed")); })()`)); err != nil {
+		t.Fatalf("action filter: %v (rows %q)", err, text(t, ctx, "#log-rows"))
+	}
+	// since/until: a window that holds this run's events, then one that
+	// holds none.
+	setWindow := func(since, until string) {
+		t.Helper()
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`(() => { const f = document.getElementById("log-filters");
+			f.elements.since.value = %q; f.elements.until.value = %q; return true; })()`, since, until))); err != nil {
+			t.Fatal(err)
+		}
+		click(t, ctx, "Apply filters")
+	}
+	setWindow("2020-01-01T00:00", "2099-01-01T00:00")
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`(() => { const r = [...document.querySelectorAll("#log-rows tr")];
+		return r.length > 0 && r.every((tr) => tr.textContent.includes("Activation link emailed")); })()`)); err != nil {
+		t.Fatalf("since/until: %v (rows %q)", err, text(t, ctx, "#log-rows"))
+	}
+	checkView(t, ctx, "log-filtered")
+	setWindow("2020-01-01T00:00", "2020-01-02T00:00")
+	waitText(t, ctx, "#log-rows", "No events match these filters.")
+	if !strings.Contains(strings.Join(w.urls("GET", "/v1/admin-log"), " "), "until=2020-01-0") {
+		t.Error("the until filter was not sent")
+	}
+
+	// Logging out leaves nothing for the next person at the desk.
+	click(t, ctx, "Log out")
+	waitShown(t, ctx, "#login-form")
+	left, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify({
+		values: [...document.querySelectorAll("input, select")].filter((e) => e.value !== "" && e.type !== "submit").map((e) => (e.name || e.id) + "=" + e.value),
+		shown: ["nav", "whoami", "nav-admins", "nav-log", "logout"].filter((id) => document.getElementById(id).checkVisibility()),
+		names: ["Olivia", "Adam Admin", "acme.example"].filter((n) => document.body.textContent.includes(n)),
+	})`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"owner@acme.example", "admin@acme.example", "helpdesk@acme.example"} {
-		if !strings.Contains(rows, want) {
-			t.Errorf("Administrators tab lacks %s: %q", want, rows)
-		}
+	if left != `{"values":[],"shown":[],"names":[]}` {
+		t.Errorf("after logout the page still holds %s", left)
 	}
-	if errorShown || strings.Contains(rows, "umbrella") {
-		t.Fatalf("error shown=%v or another account's admin listed: %q", errorShown, rows)
-	}
-	w.assertClean(t)
+	checkView(t, ctx, "logged-out")
+	w.assertAll(t)
 }
 
+// TestPanelMSPChildAccount: an MSP admin acting in a child account sees
+// Reactivate disabled with the reason and a switch back to the parent,
+// which enables it.
+func TestPanelMSPChildAccount(t *testing.T) {
+	s, ctx, w := newFlow(t)
+	login(t, ctx, s, "msp@umbrella.example", "+15555550200", loginOpts{})
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(css("#account-switch")), chromedp.SetValue(css("#account-switch"), "umbrella-child")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("account-switch").dispatchEvent(new Event("change"))`)); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#notice", "Umbrella Child")
+	waitShown(t, ctx, "#child-why")
+	waitShown(t, ctx, "#reactivate-self")
+	disabled, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("reactivate-self").disabled`))
+	if err != nil || !disabled {
+		t.Errorf("Reactivate enabled in a child account (%v)", err)
+	}
+	if d := text(t, ctx, "#profile-details"); !strings.Contains(d, "Acting accountUmbrella Child") {
+		t.Errorf("profile %q does not name the acting child account", d)
+	}
+	if who := text(t, ctx, "#whoami"); !strings.Contains(who, "acting in Umbrella Child for Umbrella MSP") {
+		t.Errorf("header %q", who)
+	}
+	checkView(t, ctx, "profile-child-account")
+	// Should the API refuse anyway (40302, e.g. a page left open across a
+	// switch), the error offers the same way out.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { document.getElementById("reactivate-self").disabled = false; return true; })()`)); err != nil {
+		t.Fatal(err)
+	}
+	click(t, ctx, "Reactivate Duo Push")
+	waitShownEvenError(t, ctx, "#error")
+	if msg := text(t, ctx, "#error"); !strings.Contains(msg, "child account") || !strings.Contains(msg, "Switch to Umbrella MSP") {
+		t.Errorf("40302 shown as %q, want the switch back offered", msg)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(css("#error-actions button"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#notice", "Umbrella MSP")
+	waitShown(t, ctx, "#reactivate-self")
+	disabled, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("reactivate-self").disabled`))
+	if err != nil || disabled {
+		t.Errorf("Reactivate still disabled in the parent account (%v)", err)
+	}
+	// And back to the child, then the profile's own switch.
+	if err := chromedp.Do(ctx, chromedp.SetValue(css("#account-switch"), "umbrella-child")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("account-switch").dispatchEvent(new Event("change"))`)); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#notice", "Umbrella Child")
+	click(t, ctx, "Switch to Umbrella MSP")
+	waitText(t, ctx, "#notice", "Umbrella MSP")
+	waitShown(t, ctx, "#reactivate-self")
+	disabled, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("reactivate-self").disabled`))
+	if err != nil || disabled {
+		t.Errorf("Reactivate still disabled in the parent account (%v)", err)
+	}
+	w.assertAll(t)
+}
+
+// TestPanelHelpDeskHasNoAdministratorsTab: a help-desk admin sees no Owner
+// tabs and their role's label; when the session ends on the server, the
+// panel says so and goes back to the login.
 func TestPanelHelpDeskHasNoAdministratorsTab(t *testing.T) {
 	s := startStack(t)
 	ctx := browser(t)
-	loginWithSMS(t, ctx, s, "helpdesk@acme.example", "+15555550102")
-	hidden, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("nav-admins").hidden`))
+	login(t, ctx, s, "helpdesk@acme.example", "+15555550102", loginOpts{})
+	shown, err := chromedp.Run(ctx, chromedp.Evaluate[string](`["nav-admins", "nav-log"].filter((id) => document.getElementById(id).checkVisibility()).join(" ")`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !hidden {
-		t.Fatal("a help-desk admin is offered the Owner's Administrators tab")
+	if shown != "" {
+		t.Fatalf("a help-desk admin is offered the Owner's %s", shown)
+	}
+	if d := text(t, ctx, "#profile-details"); !strings.Contains(d, "Help Desk") {
+		t.Errorf("role shown as %q, want its label", d)
+	}
+
+	// The session ends on the server (expiry): the next call says so and
+	// the panel goes back to the login, holding nothing of the session.
+	endSessions(t, s, "acme-helpdesk")
+	click(t, ctx, "Edit Profile")
+	waitShownEvenError(t, ctx, "#error")
+	if msg := text(t, ctx, "#error-text"); msg != "Your session has ended. Log in again." {
+		t.Errorf("an ended session is shown as %q", msg)
+	}
+	waitShownEvenError(t, ctx, "#login-form")
+	if shown, err := chromedp.Run(ctx, chromedp.Evaluate[string](`["nav", "whoami"].filter((id) => document.getElementById(id).checkVisibility()).join(" ")`)); err != nil || shown != "" {
+		t.Errorf("after the session ended the page still shows %q (%v)", shown, err)
 	}
 }
 
@@ -441,10 +921,8 @@ func TestPanelHelpDeskHasNoAdministratorsTab(t *testing.T) {
 // scope (app.js is a module); the cost, a reload asks to log in again, is
 // what the panel does (docs/security/panel.md).
 func TestPanelSessionTokenOnlyInMemory(t *testing.T) {
-	s := startStack(t)
-	ctx := browser(t)
-	w := watch(t, ctx)
-	loginWithSMS(t, ctx, s, "helpdesk@acme.example", "+15555550102")
+	s, ctx, w := newFlow(t)
+	login(t, ctx, s, "helpdesk@acme.example", "+15555550102", loginOpts{})
 
 	stored, err := chromedp.Run(ctx, chromedp.Evaluate[string](
 		`JSON.stringify({session: Object.entries(sessionStorage), local: Object.entries(localStorage), cookie: document.cookie,
@@ -501,7 +979,7 @@ func TestPanelSecurityHeadersOnTheStack(t *testing.T) {
 	pool.AppendCertsFromPEM(caPEM)
 	httpsClient := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	for _, base := range []string{s.HTTPURL, s.HTTPSURL} {
-		for _, p := range []string{"/", "/app.js", "/style.css"} {
+		for _, p := range []string{"/", "/app.js", "/api.js", "/ui.js", "/reactivation.js", "/owner.js", "/style.css"} {
 			resp, err := httpsClient.Get(base + p)
 			if err != nil {
 				t.Fatal(err)
@@ -559,43 +1037,16 @@ func TestPanelSecurityHeadersOnTheStack(t *testing.T) {
 // with that login's secret, forgets the login when the phone denies, and
 // opens the session when the phone approves the next one.
 func TestPanelPushLogin(t *testing.T) {
-	s := startStack(t)
-	ctx := browser(t)
-	w := watch(t, ctx)
-	loginWithSMS(t, ctx, s, "admin@acme.example", "+15555550101")
-	if err := chromedp.Do(ctx,
-		chromedp.Click(css(`#reactivate-self`)),
-		chromedp.Poll[chromedp.Void](`document.getElementById("qr-img").src.startsWith("data:image/png;base64,")`),
-	); err != nil {
-		t.Fatal(err)
-	}
-	src, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("qr-img").src`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(src, "data:image/png;base64,"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	barcode, err := phone.DecodeQR(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := phone.Load("", phone.WithBaseURL(s.HTTPURL))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, ctx, w := newFlow(t)
+	login(t, ctx, s, "admin@acme.example", "+15555550101", loginOpts{})
+	click(t, ctx, "Reactivate Duo Push")
+	barcode := qrBarcode(t, ctx)
+	p := newPhone(t, s)
 	pctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if _, err := p.Activate(pctx, barcode); err != nil {
-		t.Fatal(err)
-	}
-	if err := chromedp.Do(ctx,
-		chromedp.Poll[chromedp.Void](`document.getElementById("qr-status").textContent.startsWith("activated")`),
-		chromedp.Click(css(`#logout`)),
-	); err != nil {
-		t.Fatal(err)
-	}
+	activate(t, p, barcode)
+	waitText(t, ctx, "#qr-status", "Duo Push is active again")
+	click(t, ctx, "Log out")
 	waitShown(t, ctx, `#login-form`)
 	pushLogin := func() string {
 		t.Helper()
@@ -630,33 +1081,31 @@ func TestPanelPushLogin(t *testing.T) {
 		return n
 	}
 
-	// A denied push ends the login: the panel drops its secret and asks
-	// for the password again without calling the API.
+	// A denied push ends the login: the panel drops its secret, offers
+	// no factor of the dead login, and "Start again" asks for the
+	// password again without calling the API.
 	code := pushLogin()
+	checkView(t, ctx, "factor-push")
 	if status, err := p.Answer(pctx, "", "", false, code); err != nil || status != "denied" {
 		t.Fatalf("phone answer: %q %v", status, err)
 	}
-	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.getElementById("push-status").textContent === "Status: denied"`)); err != nil {
-		t.Fatal(err)
-	}
+	waitText(t, ctx, "#push-status", "The push was denied")
+	checkView(t, ctx, "factor-push-denied")
 	before := loginCalls()
-	if err := chromedp.Do(ctx,
-		chromedp.Click(chromedp.Search(`//ul[@id="factor-list"]//button[starts-with(normalize-space(.), "SMS")]`)),
-		chromedp.Poll[chromedp.Void](`!document.getElementById("error").hidden`),
-	); err != nil {
-		t.Fatal(err)
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#factor-list button").length`)); err != nil || n != 0 {
+		t.Errorf("after a denied push %d factor buttons of the dead login remain (%v)", n, err)
 	}
-	if msg := text(t, ctx, "#error"); !strings.Contains(msg, "No login in progress") || loginCalls() != before {
-		t.Fatalf("after a denied push: error %q, %d login calls (had %d)", msg, loginCalls(), before)
+	click(t, ctx, "Start again")
+	waitShown(t, ctx, "#login-form")
+	if loginCalls() != before {
+		t.Fatalf("after a denied push: %d login calls (had %d)", loginCalls(), before)
 	}
 
 	code = pushLogin()
-	screenshot(t, ctx, "4-push-code")
 	if status, err := p.Answer(pctx, "", "", true, code); err != nil || status != "approved" {
 		t.Fatalf("phone answer: %q %v", status, err)
 	}
-	waitShown(t, ctx, `#view-profile`)
-	waitShown(t, ctx, `#push-state`)
+	waitProfile(t, ctx)
 	w.mu.Lock()
 	polled := map[string]bool{}
 	for _, r := range w.requests {
@@ -670,6 +1119,85 @@ func TestPanelPushLogin(t *testing.T) {
 	if len(polled) != 2 {
 		t.Errorf("the panel polled %d logins, want both push logins", len(polled))
 	}
-	w.assertRequests(t)
+	w.assertAll(t)
+}
+
+// TestPanelServiceDownAndLimits: the SMS service is down when the admin
+// asks for a passcode: the panel says it is retrying (the button counts
+// down), retries the same intent, and the SMS goes out once when the
+// service is back. A fourth passcode for one login is refused (42901):
+// the panel shows the wait in minutes, never "598 s", and offers to start
+// again.
+func TestPanelServiceDownAndLimits(t *testing.T) {
+	s, ctx, w := newFlow(t)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(s.HTTPURL+"/"),
+		chromedp.SendKeys(css(`#login-form input[name=email]`), "helpdesk@acme.example"),
+		chromedp.SendKeys(css(`#login-form input[name=password]`), "demo-password-1"),
+		chromedp.Click(css(`#login-form button[type=submit]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitShown(t, ctx, `#factor-list li button`)
+	s.SMS.SetFailure(true)
+	click(t, ctx, "SMS")
+	waitText(t, ctx, "#factor-list", "Retrying in")
+	if dis, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector("#factor-list button").disabled`)); err != nil || !dis {
+		t.Errorf("the SMS button is not disabled while the panel retries (%v)", err)
+	}
+	checkView(t, ctx, "factor-retrying")
+	s.SMS.SetFailure(false)
+	waitText(t, ctx, "#passcode-hint", "2 more sends left")
+	if n := smsTo(t, s, "+15555550102"); n != 1 {
+		t.Errorf("%d SMS after the service came back, want 1", n)
+	}
+	if keys := w.sent("POST", "/factor$"); len(keys) < 2 || keys[0] != keys[len(keys)-1] {
+		t.Errorf("factor requests with keys %q: want retries of one intent", keys)
+	}
+
+	// A wrong passcode says how many tries are left, and the login goes on.
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys(css(`#passcode-form input[name=passcode]`), "0000000"),
+		chromedp.Click(css(`#passcode-form button[type=submit]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitShownEvenError(t, ctx, "#error")
+	if msg := text(t, ctx, "#error-text"); msg != "That passcode is not right: 4 tries left for this passcode." {
+		t.Errorf("wrong passcode shown as %q", msg)
+	}
+	checkView(t, ctx, "factor-wrong-passcode")
+
+	for _, left := range []string{"1 more send left", "That was the last send"} {
+		click(t, ctx, "SMS")
+		waitText(t, ctx, "#passcode-hint", left)
+	}
+	click(t, ctx, "SMS")
+	waitShownEvenError(t, ctx, "#error")
+	msg := text(t, ctx, "#error")
+	if !regexp.MustCompile(`try again in \d+ min`).MatchString(msg) || regexp.MustCompile(`\d{3,} s`).MatchString(msg) {
+		t.Errorf("rate limit shown as %q, want the wait in minutes", msg)
+	}
+	checkView(t, ctx, "error-rate-limited")
+	click(t, ctx, "Start again")
+	waitShown(t, ctx, "#login-form")
 	w.assertClean(t)
+}
+
+// assertFocus checks that focus moved to the new view's heading (id), so a
+// screen reader announces it and Tab starts there, not on <body>.
+func assertFocus(t *testing.T, ctx context.Context, id string) {
+	t.Helper()
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement ? document.activeElement.id || document.activeElement.tagName : ""`))
+	if err != nil || got != id {
+		t.Errorf("focus on %q (%v), want the heading #%s", got, err, id)
+	}
+}
+
+// waitShownEvenError waits until sel is visible, the error box included.
+func waitShownEvenError(t *testing.T, ctx context.Context, sel string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(css(sel))); err != nil {
+		t.Fatalf("waiting for %s: %v", sel, err)
+	}
 }

@@ -1,5 +1,5 @@
 // Package openapicheck checks answers of the API against its OpenAPI
-// document (shared/openapi), for tests: shared/apptest runs every answer
+// document (shared/openapi), for tests: internal/testenv/apptest runs every answer
 // its helpers receive through it, and so do the HTTP test paths
 // (infra/phone/phonetest, infra/localstack's stacks), so the document and
 // the code cannot drift apart unnoticed.
