@@ -49,8 +49,10 @@ vet:
 # func Fuzz* of the module (found by infra/fuzz/run.sh itself) for
 # FUZZTIME each, one at a time, failing if any target fails.
 FUZZTIME ?= 30s
+# FUZZPARALLEL=1 keeps each target to one worker (default: GOMAXPROCS).
+FUZZPARALLEL ?=
 fuzz:
-	GO="$(GO)" infra/fuzz/run.sh $(FUZZTIME)
+	GO="$(GO)" FUZZPARALLEL="$(FUZZPARALLEL)" infra/fuzz/run.sh $(FUZZTIME)
 
 # build-<LogicalId> is what `sam build` calls with ARTIFACTS_DIR set.
 build-%:
