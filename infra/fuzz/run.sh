@@ -42,6 +42,8 @@ while IFS= read -r line; do
 	name=$(sed -E 's/^[^:]*:[0-9]+:func (Fuzz[A-Za-z0-9_]*)\(.*/\1/' <<<"$line")
 	pkg="./$(dirname "$file")"
 	echo "=== $pkg $name (fuzztime $fuzztime${FUZZPARALLEL:+, parallel $FUZZPARALLEL})"
+	corpus="$(dirname "$file")/testdata/fuzz/$name"
+	before=$(ls "$corpus" 2>/dev/null | wc -l)
 	start=$(date +%s)
 	"$go" test -tags fuzz -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" "${parallel[@]}" "$pkg" >"$log" 2>&1
 	rc=$?
@@ -54,8 +56,18 @@ while IFS= read -r line; do
 	execs=${execs:-0}
 	fuzzsecs=$(sed -E 's/fuzz: elapsed: ([0-9]+)s.*/\1/' <<<"$last")
 	rate=$((execs / (${fuzzsecs:-0} > 0 ? ${fuzzsecs:-1} : 1)))
+	after=$(ls "$corpus" 2>/dev/null | wc -l)
 	if [ $rc -eq 0 ]; then
 		outcome=PASS
+	elif [ "$after" -eq "$before" ] && grep -qxE '[[:space:]]*context deadline exceeded' "$log" &&
+		! grep -qE 'Failing input written|panic:|--- FAIL: .*/' "$log"; then
+		# Go 1.26's coordinator may report its own -fuzztime deadline as
+		# a failure when a worker is mid-call at that moment (a loaded
+		# machine): go.dev/issue/75804, fixed in Go 1.27. No input
+		# failed and none was written, so it is not a finding. An
+		# execution count (FUZZTIME=1000000x) has no deadline to race.
+		outcome=PASS
+		echo "(go.dev/issue/75804: the -fuzztime deadline reported as a failure; no failing input)"
 	else
 		outcome=FAIL
 		failed=1
