@@ -9,6 +9,7 @@
 #
 # FUZZPARALLEL=N runs N fuzzing workers (go test -parallel=N); unset, go
 # test's default, GOMAXPROCS. FUZZPARALLEL=1 keeps to one core.
+# FUZZMINIMIZETIME=5s (say) spends less time minimizing new inputs.
 #
 # Targets are built with -tags fuzz, which leaves out the end-to-end test
 # files (//go:build !fuzz) of the packages whose fuzz targets need no
@@ -22,6 +23,11 @@ go="${GO:-go}"
 parallel=()
 if [ -n "${FUZZPARALLEL:-}" ]; then
 	parallel=(-parallel "$FUZZPARALLEL")
+fi
+# FUZZMINIMIZETIME bounds the minimizing of each new input (go test
+# -fuzzminimizetime, default 60s); those runs are not counted as execs.
+if [ -n "${FUZZMINIMIZETIME:-}" ]; then
+	parallel+=(-fuzzminimizetime "$FUZZMINIMIZETIME")
 fi
 cd "$(dirname "$0")/../.." || exit 2
 

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"unicode"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -102,7 +103,15 @@ func FuzzDeviceRequest(f *testing.F) {
 			}
 			return
 		}
-		contract.check(t, ev, resp, r.prefix, param)
+		// The OpenAPI document routes with net/url and gorilla/mux, which
+		// part ways with API Gateway and this router on paths no client
+		// sends raw (a control byte; '?' and '#' end a path) and on
+		// extra slashes (x/ is routed as x): the contract is checked
+		// where they route alike, a parameter of one segment without
+		// those bytes (seed 114222378df711a3: a raw 0x10).
+		if !strings.ContainsAny(param, "/?#") && !strings.ContainsFunc(param, unicode.IsControl) {
+			contract.check(t, ev, resp, r.prefix, param)
+		}
 		switch ct := resp.Headers["Content-Type"]; {
 		case strings.HasPrefix(ct, "text/html"):
 			if r.method == "GET" && !strings.Contains(resp.Body, "</html>") {
