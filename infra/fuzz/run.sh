@@ -61,10 +61,12 @@ while IFS= read -r line; do
 	# The last "fuzz: elapsed: 45s, execs: 123456 (2743/sec), ..." line
 	# carries the total of the run; its elapsed time (fuzzing only, no
 	# build) gives the mean rate.
-	last=$(grep -oE 'fuzz: elapsed: [0-9]+s, execs: [0-9]+' "$log" | tail -n1)
+	# (elapsed is a Go duration: 59s, 1m0s, 1h2m3s).
+	last=$(grep -oE 'fuzz: elapsed: ([0-9]+h)?([0-9]+m)?[0-9]+s, execs: [0-9]+' "$log" | tail -n1)
 	execs=$(sed -E 's/.*execs: //' <<<"$last")
 	execs=${execs:-0}
-	fuzzsecs=$(sed -E 's/fuzz: elapsed: ([0-9]+)s.*/\1/' <<<"$last")
+	fuzzsecs=$(sed -E 's/fuzz: elapsed: (([0-9]+)h)?(([0-9]+)m)?([0-9]+)s.*/0\2 0\4 0\5/' <<<"$last" |
+		awk '{ print ($1 * 3600 + $2 * 60 + $3) + 0 }')
 	rate=$((execs / (${fuzzsecs:-0} > 0 ? ${fuzzsecs:-1} : 1)))
 	cpurate=$((execs * 1000 / (${cpums:-0} > 0 ? ${cpums:-1} : 1)))
 	after=$(ls "$corpus" 2>/dev/null | wc -l)
