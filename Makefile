@@ -54,8 +54,12 @@ vet:
 # func Fuzz* of the module (found by infra/fuzz/run.sh itself) for
 # FUZZTIME each, one at a time, failing if any target fails.
 FUZZTIME ?= 30s
+# FUZZPARALLEL=1 keeps each target to one worker (default: GOMAXPROCS).
+FUZZPARALLEL ?=
+# FUZZMINIMIZETIME bounds the minimizing of each new input (default 60s).
+FUZZMINIMIZETIME ?=
 fuzz:
-	GO="$(GO)" infra/fuzz/run.sh $(FUZZTIME)
+	GO="$(GO)" FUZZPARALLEL="$(FUZZPARALLEL)" FUZZMINIMIZETIME="$(FUZZMINIMIZETIME)" infra/fuzz/run.sh $(FUZZTIME)
 
 # build-<LogicalId> is what `sam build` calls with ARTIFACTS_DIR set.
 build-%:

@@ -1,3 +1,5 @@
+//go:build !fuzz
+
 package dynamo_test
 
 import (

@@ -3,6 +3,7 @@ package owner
 import (
 	"context"
 	"errors"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -32,7 +33,12 @@ const (
 // pageLimit reads ?limit=: absent is def, else a whole number 1…most, or
 // 40002 naming "limit".
 func pageLimit(r *apigw.Request, def, most int) (int, error) {
-	s := r.Query().Get("limit")
+	return limitParam(r.Query(), def, most)
+}
+
+// limitParam is pageLimit on parsed parameters.
+func limitParam(q url.Values, def, most int) (int, error) {
+	s := q.Get("limit")
 	if s == "" {
 		return def, nil
 	}
@@ -89,9 +95,8 @@ type EventView struct {
 }
 
 // adminLog answers a page of the account's administrator log, newest
-// first: ?limit=1…100 (default 50), &next=<cursor>, &admin_id= (events
-// whose actor or target is that admin), &action=, &since= and &until=
-// (RFC 3339, both inclusive; since after until is 40002 naming "since").
+// first, of the query logQuery reads: ?limit=, &next=, &admin_id= (events
+// whose actor or target is that admin), &action=, &since= and &until=.
 // The account comes from the session; the cursor is bound to it and to
 // the filters. An admin_id that names no admin of this account is 40401,
 // the same for another account's admin as for one that does not exist
@@ -103,36 +108,9 @@ func (h *handlers) adminLog(ctx context.Context, r *apigw.Request) (*apigw.Respo
 	if err != nil {
 		return nil, err
 	}
-	q := r.Query()
-	f := domain.AuditFilter{AdminID: q.Get("admin_id"), Action: q.Get("action")}
-	if f.Limit, err = pageLimit(r, defaultLogPage, maxLogPage); err != nil {
+	f, bind, err := logQuery(r, h.d.Config.Codes, acct.ID)
+	if err != nil {
 		return nil, err
-	}
-	for _, p := range []struct{ name, value string }{{"admin_id", f.AdminID}, {"action", f.Action}} {
-		if len(p.value) > maxFilterLen {
-			return nil, domain.InvalidParam(p.name)
-		}
-	}
-	for _, p := range []struct {
-		name string
-		dst  *time.Time
-	}{{"since", &f.Since}, {"until", &f.Until}} {
-		if s := q.Get(p.name); s != "" {
-			t, err := time.Parse(time.RFC3339Nano, s)
-			if err != nil {
-				return nil, domain.InvalidParam(p.name)
-			}
-			*p.dst = t
-		}
-	}
-	if !f.Since.IsZero() && !f.Until.IsZero() && f.Since.After(f.Until) {
-		return nil, domain.InvalidParam("since")
-	}
-	bind := cursor{List: listAdminLog, Account: acct.ID, Query: logQueryKey(f)}
-	if next := q.Get("next"); next != "" {
-		if f.Next, err = openCursor(h.d.Config.Codes, next, bind); err != nil {
-			return nil, err
-		}
 	}
 	if f.AdminID != "" {
 		a, err := h.d.Store.GetAdmin(ctx, f.AdminID)

@@ -1,3 +1,5 @@
+//go:build !fuzz
+
 package owner_test
 
 import (
