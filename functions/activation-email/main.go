@@ -10,6 +10,7 @@ import (
 
 	"push-reactivation/shared/app"
 	"push-reactivation/shared/email"
+	"push-reactivation/shared/metrics"
 )
 
 func main() {
@@ -17,5 +18,6 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(email.NewRouter(d).Handle)
+	// EMF metric lines on stdout (shared/metrics).
+	lambda.StartWithOptions(email.NewRouter(d).Handle, lambda.WithContext(metrics.LambdaContext(d.Config.MetricsNamespace)))
 }

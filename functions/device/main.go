@@ -11,6 +11,7 @@ import (
 
 	"push-reactivation/shared/app"
 	"push-reactivation/shared/device"
+	"push-reactivation/shared/metrics"
 )
 
 func main() {
@@ -18,5 +19,6 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(device.NewRouter(d).Handle)
+	// EMF metric lines on stdout (shared/metrics).
+	lambda.StartWithOptions(device.NewRouter(d).Handle, lambda.WithContext(metrics.LambdaContext(d.Config.MetricsNamespace)))
 }

@@ -11,6 +11,7 @@ import (
 
 	"push-reactivation/shared/app"
 	"push-reactivation/shared/login"
+	"push-reactivation/shared/metrics"
 )
 
 func main() {
@@ -18,5 +19,6 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(login.NewRouter(d).Handle)
+	// EMF metric lines on stdout (shared/metrics).
+	lambda.StartWithOptions(login.NewRouter(d).Handle, lambda.WithContext(metrics.LambdaContext(d.Config.MetricsNamespace)))
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"push-reactivation/shared/app"
+	"push-reactivation/shared/metrics"
 	"push-reactivation/shared/owner"
 )
 
@@ -18,5 +19,6 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(owner.NewRouter(d).Handle)
+	// EMF metric lines on stdout (shared/metrics).
+	lambda.StartWithOptions(owner.NewRouter(d).Handle, lambda.WithContext(metrics.LambdaContext(d.Config.MetricsNamespace)))
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"push-reactivation/shared/app"
+	"push-reactivation/shared/metrics"
 	"push-reactivation/shared/reactivation"
 )
 
@@ -17,5 +18,6 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(reactivation.NewRouter(d).Handle)
+	// EMF metric lines on stdout (shared/metrics).
+	lambda.StartWithOptions(reactivation.NewRouter(d).Handle, lambda.WithContext(metrics.LambdaContext(d.Config.MetricsNamespace)))
 }
