@@ -138,6 +138,9 @@ type Admin struct {
 	// PendingReactivationID is the admin's one pending reactivation, or empty.
 	PendingReactivationID string    `dynamodbav:"pending_reactivation_id,omitempty" json:"-"`
 	CreatedAt             time.Time `dynamodbav:"created_at" json:"-"`
+	// EmailStatus is the last SES bounce or complaint of Email, or nil
+	// (emailstatus.go).
+	EmailStatus *EmailStatus `dynamodbav:"email_status,omitempty" json:"-"`
 }
 
 // NormalizeEmail is the one form in which emails are compared, indexed
