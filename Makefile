@@ -5,6 +5,7 @@
 #   make test         every test: format, vet, staticcheck, the OpenAPI lint, go test -race
 #   make build        every function's bootstrap for Lambda (arm64)
 #   make fuzz         every fuzz target for FUZZTIME each (default 30s), one at a time
+#   make deploy       sam build + sam deploy with samconfig.toml's ENV (dev, or ENV=prod)
 #   sam build         uses the build-<LogicalId> targets below (BuildMethod: makefile)
 
 GO          ?= go
@@ -32,7 +33,7 @@ LOCAL_FLAGS ?=
 SES_LOCAL   := infra/ses-local/node_modules/.bin/aws-ses-v2-local
 REDOCLY     := infra/openapi-lint/node_modules/.bin/redocly
 
-.PHONY: test lint vet openapi-lint build run local-bin clean fuzz
+.PHONY: test lint vet openapi-lint build run local-bin clean fuzz deploy
 
 test: lint openapi-lint
 	$(GO) test -race -count=1 ./...
@@ -92,3 +93,17 @@ local-bin:
 
 clean:
 	rm -rf .aws-sam .local
+
+# ---- Deploy (README, "Deploying to AWS"): samconfig.toml's dev or prod
+# environment. Needs the AWS SAM CLI, the AWS CLI and credentials; each
+# missing piece stops it with a message saying what to install or set.
+ENV ?= dev
+SAM ?= sam
+AWS ?= aws
+deploy:
+	@case "$(ENV)" in dev|prod) ;; *) echo "make deploy: ENV must be dev or prod (the environments of samconfig.toml), not '$(ENV)'" >&2; exit 2;; esac
+	@command -v $(SAM) >/dev/null 2>&1 || { echo "make deploy: the AWS SAM CLI ('$(SAM)') is not installed; see https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/install-sam-cli.html" >&2; exit 2; }
+	@command -v $(AWS) >/dev/null 2>&1 || { echo "make deploy: the AWS CLI ('$(AWS)') is not installed; see https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html" >&2; exit 2; }
+	@$(AWS) sts get-caller-identity >/dev/null 2>&1 || { echo "make deploy: no usable AWS credentials (aws sts get-caller-identity failed); run aws configure or aws sso login, or set AWS_PROFILE" >&2; exit 2; }
+	$(SAM) build --config-env $(ENV)
+	$(SAM) deploy --config-env $(ENV)

@@ -2,6 +2,9 @@ package localstack
 
 import (
 	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -263,6 +266,58 @@ func TestLogRetentionAndTracing(t *testing.T) {
 		}
 		if tracing == nil || *tracing != "Active" {
 			t.Errorf("%s: Tracing is not Active", id)
+		}
+	}
+}
+
+// TestMakeDeployExplainsWhatIsMissing: make deploy stops with a message
+// naming what is missing (there is no AWS account here, so that is as far
+// as it can go in a test), and refuses an environment samconfig.toml lacks.
+func TestMakeDeployExplainsWhatIsMissing(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"SAM=/nonexistent/sam"}, "the AWS SAM CLI ('/nonexistent/sam') is not installed"},
+		{[]string{"SAM=true", "AWS=/nonexistent/aws"}, "the AWS CLI ('/nonexistent/aws') is not installed"},
+		{[]string{"SAM=true", "AWS=false"}, "no usable AWS credentials"},
+		{[]string{"ENV=staging"}, "ENV must be dev or prod"},
+	} {
+		out, err := exec.Command("make", append([]string{"-s", "--no-print-directory", "-C", root, "deploy"}, c.args...)...).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), c.want) {
+			t.Errorf("make deploy %v: %v, output %q; want a failure saying %q", c.args, err, out, c.want)
+		}
+	}
+}
+
+// TestSamconfigEnvironments: samconfig.toml has the dev and prod
+// environments make deploy names, each overriding only parameters the
+// template has.
+func TestSamconfigEnvironments(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(root, "samconfig.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := loadTemplate(t)
+	for _, env := range []string{"dev", "prod"} {
+		section := regexp.MustCompile(`(?s)\[` + env + `\.deploy\.parameters\](.*?)(\n\[|$)`).FindStringSubmatch(string(b))
+		if section == nil {
+			t.Errorf("samconfig.toml has no [%s.deploy.parameters]", env)
+			continue
+		}
+		m := regexp.MustCompile(`parameter_overrides = "([^"]*)"`).FindStringSubmatch(section[1])
+		if m == nil {
+			t.Errorf("%s: no parameter_overrides", env)
+			continue
+		}
+		for _, kv := range strings.Fields(m[1]) {
+			name, _, _ := strings.Cut(kv, "=")
+			if _, ok := tm.Raw.Parameters[name]; !ok {
+				t.Errorf("%s overrides %s, which template.yaml does not declare", env, name)
+			}
+		}
+		if !strings.Contains(section[1], `stack_name = "push-reactivation-`+env+`"`) {
+			t.Errorf("%s: stack_name is not push-reactivation-%s", env, env)
 		}
 	}
 }
