@@ -6,6 +6,7 @@
 #   make build        every function's bootstrap for Lambda (arm64)
 #   make fuzz         every fuzz target for FUZZTIME each (default 30s), one at a time
 #   make bench        bootstrap sizes and cold starts, as ratios to a hello-world function
+#   make deploy       sam build + sam deploy with samconfig.toml's ENV (dev, or ENV=prod)
 #   sam build         uses the build-<LogicalId> targets below (BuildMethod: makefile)
 
 GO          ?= go
@@ -33,7 +34,7 @@ LOCAL_FLAGS ?=
 SES_LOCAL   := infra/ses-local/node_modules/.bin/aws-ses-v2-local
 REDOCLY     := infra/openapi-lint/node_modules/.bin/redocly
 
-.PHONY: test lint vet openapi-lint build run local-bin clean fuzz ses-local axe
+.PHONY: test lint vet openapi-lint build run local-bin clean fuzz ses-local axe deploy
 
 # The tests start aws-ses-v2-local (infra/seslocal): the Makefile installs
 # it, as for make run; a test never runs npm itself. axe-core is injected
@@ -113,10 +114,4 @@ local-bin:
 clean:
 	rm -rf .aws-sam .local
 
-# Bootstrap sizes and cold starts under aws-lambda-rie, each as a ratio to
-# a hello-world aws-lambda-go function built the same way (issue 14):
-# infra/bench/coldstart. BENCH_PAIRS interleaved cold-start pairs each.
-BENCH_PAIRS ?= 12
-.PHONY: bench
-bench:
-	$(GO) run ./infra/bench/coldstart -pairs $(BENCH_PAIRS)
+.PHONY: test lint vet openapi-lint build run local-bin clean fuzz ses-local axe deploy

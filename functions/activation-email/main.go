@@ -1,5 +1,6 @@
 // Command activation-email is ActivationEmailFunction: email the activation
-// link and QR code of a reactivation to its admin through SES v2.
+// link and QR code of a reactivation to its admin through SES v2, and
+// record the SES bounces and complaints of the service's mail.
 package main
 
 import (
@@ -11,6 +12,8 @@ import (
 	"push-reactivation/shared/app"
 	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/email"
+	"push-reactivation/shared/metrics"
+	"push-reactivation/shared/sesevents"
 	"push-reactivation/shared/sesmail"
 )
 
@@ -21,5 +24,10 @@ func main() {
 		log.Fatal(err)
 	}
 	d := app.Load(cfg, dynamo.NewClient(aws))
-	lambda.Start(email.NewRouter(d, sesmail.FromConfig(aws, cfg)).Handle)
+	// The API route, and the SES bounce and complaint events' SNS
+	// subscription (shared/sesevents); EMF metric lines on stdout
+	// (shared/metrics).
+	feedback := &sesevents.Handler{Store: d.Store, Log: d.Log}
+	lambda.StartWithOptions(sesevents.Route(email.NewRouter(d, sesmail.FromConfig(aws, cfg)).Handle, feedback),
+		lambda.WithContext(metrics.LambdaContext(d.Config.MetricsNamespace)))
 }

@@ -12,6 +12,7 @@ import (
 	"push-reactivation/shared/app"
 	"push-reactivation/shared/device"
 	"push-reactivation/shared/dynamo"
+	"push-reactivation/shared/metrics"
 	"push-reactivation/shared/sesmail"
 )
 
@@ -22,5 +23,7 @@ func main() {
 		log.Fatal(err)
 	}
 	d := app.Load(cfg, dynamo.NewClient(aws))
-	lambda.Start(device.NewRouter(d, sesmail.FromConfig(aws, cfg)).Handle)
+	// EMF metric lines on stdout (shared/metrics).
+	lambda.StartWithOptions(device.NewRouter(d, sesmail.FromConfig(aws, cfg)).Handle,
+		lambda.WithContext(metrics.LambdaContext(d.Config.MetricsNamespace)))
 }

@@ -12,6 +12,7 @@ import (
 	"push-reactivation/shared/app"
 	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/login"
+	"push-reactivation/shared/metrics"
 	"push-reactivation/shared/smsvoice"
 )
 
@@ -22,5 +23,7 @@ func main() {
 		log.Fatal(err)
 	}
 	d := app.Load(cfg, dynamo.NewClient(aws))
-	lambda.Start(login.NewRouter(d, smsvoice.FromConfig(aws, cfg)).Handle)
+	// EMF metric lines on stdout (shared/metrics).
+	lambda.StartWithOptions(login.NewRouter(d, smsvoice.FromConfig(aws, cfg)).Handle,
+		lambda.WithContext(metrics.LambdaContext(d.Config.MetricsNamespace)))
 }

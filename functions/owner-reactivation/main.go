@@ -11,6 +11,7 @@ import (
 
 	"push-reactivation/shared/app"
 	"push-reactivation/shared/dynamo"
+	"push-reactivation/shared/metrics"
 	"push-reactivation/shared/owner"
 	"push-reactivation/shared/sesmail"
 )
@@ -23,5 +24,7 @@ func main() {
 		log.Fatal(err)
 	}
 	d := app.Load(cfg, dynamo.NewClient(aws))
-	lambda.Start(owner.NewRouter(d, sesmail.FromConfig(aws, cfg)).Handle)
+	// EMF metric lines on stdout (shared/metrics).
+	lambda.StartWithOptions(owner.NewRouter(d, sesmail.FromConfig(aws, cfg)).Handle,
+		lambda.WithContext(metrics.LambdaContext(d.Config.MetricsNamespace)))
 }

@@ -10,6 +10,7 @@ import (
 
 	"push-reactivation/shared/app"
 	"push-reactivation/shared/dynamo"
+	"push-reactivation/shared/metrics"
 	"push-reactivation/shared/reactivation"
 )
 
@@ -19,5 +20,8 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(reactivation.NewRouter(app.Load(cfg, dynamo.NewClient(aws))).Handle)
+	d := app.Load(cfg, dynamo.NewClient(aws))
+	// EMF metric lines on stdout (shared/metrics).
+	lambda.StartWithOptions(reactivation.NewRouter(d).Handle,
+		lambda.WithContext(metrics.LambdaContext(d.Config.MetricsNamespace)))
 }

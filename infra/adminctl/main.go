@@ -68,6 +68,7 @@ commands:
   create-admin     create an administrator (password from stdin)
   set-policy       set an account's allowed factors and verified push length
   list-admins      list the administrators of an account
+  clear-email-status  forget an admin's SES bounce or complaint (address fixed)
 
 The AWS SDK's standard configuration applies (AWS_PROFILE, AWS_REGION, ...);
 AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:8000 targets the local stack.
@@ -97,6 +98,8 @@ func run(ctx context.Context, env cliEnv, args []string) error {
 		"create-admin":   c.createAdmin,
 		"set-policy":     c.setPolicy,
 		"list-admins":    c.listAdmins,
+		// Operations (docs/operations.md, SES events).
+		"clear-email-status": c.clearEmailStatus,
 	}
 	fn, ok := commands[cmd]
 	if !ok {
@@ -350,4 +353,20 @@ func (c *cli) listAdmins(ctx context.Context, args []string) error {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.Email, a.Name, a.Role, a.Status, a.Phone)
 	}
 	return w.Flush()
+}
+
+// clearEmailStatus forgets the bounce or complaint SES reported for an
+// admin's address, so the activation email may be sent to it again:
+// after the mailbox was fixed or the recipient asked for mail again.
+func (c *cli) clearEmailStatus(ctx context.Context, args []string) error {
+	fs := c.flags("clear-email-status")
+	admin := fs.String("admin", "", "admin id")
+	if err := parse(fs, args, "admin"); err != nil {
+		return err
+	}
+	if err := c.store.ClearEmailStatus(ctx, *admin); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.env.stdout, "admin %s: email status cleared\n", *admin)
+	return nil
 }

@@ -6,11 +6,11 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/awslabs/goformation/v7"
 	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/intrinsics"
 
 	"push-reactivation/shared/apigw"
+	"push-reactivation/shared/tablespec"
 )
 
 // Template is what the local stack reads from template.yaml: the
@@ -76,7 +76,7 @@ func LoadTemplate(path string, params map[string]string) (*Template, error) {
 	for k, v := range params {
 		overrides[k] = v
 	}
-	raw, err := goformation.OpenWithOptions(path, &intrinsics.ProcessorOptions{
+	raw, err := tablespec.OpenTemplate(path, &intrinsics.ProcessorOptions{
 		ParameterOverrides:        overrides,
 		IntrinsicHandlerOverrides: map[string]intrinsics.IntrinsicHandler{"Ref": ref},
 	})

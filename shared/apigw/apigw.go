@@ -22,7 +22,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"push-reactivation/shared/correlation"
 	"push-reactivation/shared/domain"
+	"push-reactivation/shared/metrics"
 )
 
 // HandlerFunc serves one route. It returns the response, or an error that
@@ -233,7 +235,10 @@ func (rt *Router) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 	if req.Path == "" {
 		req.Path = ev.RequestContext.HTTP.Path
 	}
-	log := rt.Log.With("request_id", req.RequestID)
+	// The correlation id (observability.go) rides on the context to every
+	// log line written with it, every audit item and every metric line.
+	ctx = correlation.NewContext(ctx, req.RequestID)
+	log := rt.Log.With(correlation.Key, req.RequestID)
 	var route Route
 	var routeKey string
 	defer func() {
@@ -243,8 +248,10 @@ func (rt *Router) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 			log.Error("handler panicked", "route", routeKey, "panic_type", fmt.Sprintf("%T", p), "stack", string(debug.Stack()))
 			resp = rt.fail(req, domain.NewError(domain.CodeInternal))
 		}
+		elapsed := time.Since(start)
 		log.Info("request", "route", routeKey, "method", req.Method, "status", resp.StatusCode,
-			"duration_ms", time.Since(start).Milliseconds())
+			"duration_ms", elapsed.Milliseconds(), "trace_id", traceID(ctx, req))
+		metrics.FromContext(ctx).Request(ctx, routeKey, resp.StatusCode, elapsed)
 	}()
 
 	if req.Method == http.MethodOptions {

@@ -22,6 +22,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
+	"push-reactivation/shared/correlation"
 	"push-reactivation/shared/secret"
 )
 
@@ -39,6 +40,10 @@ type Config struct {
 	// Codes hashes passcodes and verification codes under CODE_HASH_KEY
 	// (base64 of at least 32 random bytes), a key kept out of the table.
 	Codes *secret.CodeHasher
+
+	// MetricsNamespace is the CloudWatch namespace of the EMF metric lines
+	// (METRICS_NAMESPACE; shared/metrics.DefaultNamespace when empty).
+	MetricsNamespace string
 }
 
 // Variables lists every environment variable the code reads, so a test can
@@ -47,6 +52,7 @@ var Variables = []string{
 	"TABLE_NAME", "API_HOST", "PANEL_ORIGIN", "LOG_LEVEL",
 	"SENDER_EMAIL", "SES_CONFIGURATION_SET", "ORIGINATION_IDENTITY", "SMS_CONFIGURATION_SET", "CODE_HASH_KEY",
 	"AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SESV2", "AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2",
+	"METRICS_NAMESPACE",
 }
 
 // FromEnv reads the configuration. TABLE_NAME, API_HOST and CODE_HASH_KEY
@@ -61,6 +67,7 @@ func FromEnv() (Config, error) {
 		SESConfigurationSet: os.Getenv("SES_CONFIGURATION_SET"),
 		OriginationIdentity: os.Getenv("ORIGINATION_IDENTITY"),
 		SMSConfigurationSet: os.Getenv("SMS_CONFIGURATION_SET"),
+		MetricsNamespace:    os.Getenv("METRICS_NAMESPACE"),
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(envOr("LOG_LEVEL", "INFO"))); err != nil {
 		return c, fmt.Errorf("config: LOG_LEVEL: %w", err)
@@ -106,7 +113,9 @@ func envOr(name, def string) string {
 
 // Logger returns the JSON logger every function uses.
 func (c Config) Logger() *slog.Logger {
-	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: c.LogLevel}))
+	// The correlation handler puts the request id on every line logged
+	// with the request's context.
+	return slog.New(correlation.NewHandler(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: c.LogLevel})))
 }
 
 // AWS loads the SDK configuration the standard way (environment, shared

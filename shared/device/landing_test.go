@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/awslabs/goformation/v7"
-
 	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/apigw"
 	"push-reactivation/shared/domain"
@@ -148,7 +146,7 @@ func TestRoutesMatchTemplate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl, err := goformation.Open(path)
+	tmpl, err := tablespec.OpenTemplate(path, nil) // goformation, with SAM's AccessLogSettings
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -138,6 +138,9 @@ type Admin struct {
 	// PendingReactivationID is the admin's one pending reactivation, or empty.
 	PendingReactivationID string    `dynamodbav:"pending_reactivation_id,omitempty" json:"-"`
 	CreatedAt             time.Time `dynamodbav:"created_at" json:"-"`
+	// EmailStatus is the last SES bounce or complaint of Email, or nil
+	// (emailstatus.go).
+	EmailStatus *EmailStatus `dynamodbav:"email_status,omitempty" json:"-"`
 }
 
 // NormalizeEmail is the one form in which emails are compared, indexed
@@ -396,6 +399,11 @@ type AuditEvent struct {
 	// bucket: repeated failures (wrong passwords) are aggregated into one
 	// event per admin per bucket so they cannot flood the log.
 	Count int `dynamodbav:"count,omitempty" json:"count,omitempty"`
+	// RequestID is the correlation id (the API Gateway request id) of the
+	// request that wrote the event, stamped by the store from the context
+	// (shared/correlation): it joins the event to that request's log
+	// lines and access log entry. Not part of the API's log view.
+	RequestID string `dynamodbav:"request_id,omitempty" json:"-"`
 }
 
 // Audit actions, so the log can be filtered by a fixed vocabulary.

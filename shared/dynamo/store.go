@@ -46,7 +46,7 @@ func New(db API, table string, clock domain.Clock) *Store {
 	if clock == nil {
 		clock = domain.SystemClock{}
 	}
-	return &Store{db: classified{db}, table: table, clock: clock}
+	return &Store{db: classified{observed{db}}, table: table, clock: clock}
 }
 
 // Item type names, stored in the "type" attribute of every item.

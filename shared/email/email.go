@@ -142,6 +142,9 @@ func (s *Service) Send(ctx context.Context, req Request) (*Sent, error) {
 	if target.Status == domain.AdminDisabled {
 		return nil, domain.Errorf(domain.CodeConflict, "administrator is disabled")
 	}
+	if err := undeliverable(target); err != nil {
+		return nil, err
+	}
 
 	code, err := secret.ActivationCode(s.Random, domain.ActivationCodeLength)
 	if err != nil {

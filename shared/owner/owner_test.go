@@ -84,7 +84,7 @@ func TestGetAdminShowsSecondaryAuth(t *testing.T) {
 	var raw map[string]any
 	resp.OK(t, &raw)
 	b, _ := json.Marshal(raw)
-	want := `{"account":{"account_id":"acme","kind":"standard","name":"Acme Corp"},"admin_id":"acme-admin","email":"admin@acme.example",` +
+	want := `{"account":{"account_id":"acme","kind":"standard","name":"Acme Corp"},"admin_id":"acme-admin","email":"admin@acme.example","email_status":null,` +
 		`"name":"Adam Admin","role":"administrator","secondary_auth":{"phone":{"phone":"+*******0101"},` +
 		`"push":{"device":{"activated_at":"2026-11-26T12:00:00Z","model":"iPhone 16","platform":"iOS"},"pending_reactivation":null,"status":"active"},` +
 		`"sms":{"phone":"+*******0101"}},"status":"active"}`

@@ -148,6 +148,10 @@ type View struct {
 	Status        domain.AdminStatus `json:"status,omitempty"`
 	Account       Account            `json:"account"`
 	SecondaryAuth SecondaryAuth      `json:"secondary_auth"`
+	// EmailStatus is the last SES bounce or complaint of Email, or null
+	// while mail goes through (shared/sesevents): the panel says why the
+	// activation email cannot be sent.
+	EmailStatus *domain.EmailStatus `json:"email_status"`
 }
 
 // starterOf is the admin who started r, a itself or an Owner, or nil when
@@ -209,5 +213,14 @@ func Load(ctx context.Context, st Store, a *domain.Admin, acct *domain.Account, 
 		AdminID: a.ID, Name: a.Name, Email: a.Email, Role: a.Role,
 		Account:       Account{ID: acct.ID, Name: acct.Name, Kind: acct.Kind},
 		SecondaryAuth: SecondaryAuth{Push: push, SMS: phone, Phone: phone},
+		EmailStatus:   emailStatus(a),
 	}, nil
+}
+
+// emailStatus is a's email status while it is about a's current address.
+func emailStatus(a *domain.Admin) *domain.EmailStatus {
+	if !a.EmailStatus.Active(a.Email) {
+		return nil
+	}
+	return a.EmailStatus
 }

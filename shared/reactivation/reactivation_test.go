@@ -367,7 +367,7 @@ func TestProfile(t *testing.T) {
 	resp := f.call(apptest.Request{Method: "GET", Path: profilePath, Token: token})
 	var raw map[string]any
 	resp.OK(t, &raw)
-	want := `{"account":{"account_id":"acme","kind":"standard","name":"Acme Corp"},"admin_id":"acme-owner","email":"owner@acme.example",` +
+	want := `{"account":{"account_id":"acme","kind":"standard","name":"Acme Corp"},"admin_id":"acme-owner","email":"owner@acme.example","email_status":null,` +
 		`"name":"Olivia Owner","role":"owner","secondary_auth":{"phone":{"phone":"+*******0100"},"push":{"pending_reactivation":null,"status":"inactive"},"sms":{"phone":"+*******0100"}}}`
 	if b, _ := json.Marshal(raw); string(b) != want {
 		t.Fatalf("profile\n got %s\nwant %s", b, want)

@@ -299,7 +299,7 @@ func (s *Service) Cancel(ctx context.Context, actor *domain.Principal, id, ip, u
 	}
 	ev := domain.NewAuditEvent(domain.AuditEvent{ID: eventID, Time: s.Clock.Now(), AccountID: r.AccountID, ActorID: actor.Admin.ID, TargetID: r.AdminID,
 		Action: domain.ActionReactivationCancel, Outcome: domain.OutcomeSuccess, IP: ip, UserAgent: userAgent,
-		Details: map[string]string{"reactivation_id": r.ID}})
+		Details: map[string]string{"reactivation_id": r.ID, "initiated_by": startedBy(r)}})
 	if err := s.Store.CancelReactivation(ctx, r, ev); err != nil {
 		return nil, err
 	}
@@ -320,4 +320,13 @@ func (s *Service) Device(ctx context.Context, r *domain.Reactivation) (*domain.C
 		return nil, fmt.Errorf("reactivation: device of %s: %w", r.ID, err)
 	}
 	return c, nil
+}
+
+// startedBy says who started r, as the start event's initiated_by does:
+// "self" or "owner".
+func startedBy(r *domain.Reactivation) string {
+	if r.InitiatedBy == r.AdminID {
+		return "self"
+	}
+	return "owner"
 }

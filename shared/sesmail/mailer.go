@@ -31,6 +31,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
+
+	"push-reactivation/shared/metrics"
 )
 
 // Message is one email to one recipient.
@@ -106,6 +108,7 @@ func (m *Mailer) Send(ctx context.Context, msg Message) (messageID string, err e
 		in.Content.Simple = simple(msg)
 	}
 	out, err := m.client.SendEmail(ctx, in)
+	metrics.FromContext(ctx).Send(ctx, metrics.ChannelEmail, err)
 	if err != nil {
 		return "", fmt.Errorf("sesmail: send to %s: %w", MaskAddress(to.Address), err)
 	}

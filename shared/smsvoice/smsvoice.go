@@ -30,6 +30,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"push-reactivation/shared/domain"
+	"push-reactivation/shared/metrics"
 )
 
 // DefaultVoice is the Amazon Polly voice that reads passcodes: a US English
@@ -96,7 +97,9 @@ func (s *Sender) SendText(ctx context.Context, to, body string) error {
 	if s.configurationSet != "" {
 		in.ConfigurationSetName = aws.String(s.configurationSet)
 	}
-	if _, err := s.client.SendTextMessage(ctx, in); err != nil {
+	_, err := s.client.SendTextMessage(ctx, in)
+	metrics.FromContext(ctx).Send(ctx, metrics.ChannelSMS, err)
+	if err != nil {
 		return fmt.Errorf("smsvoice: send sms to %s: %w", MaskPhone(to), redact(err, body))
 	}
 	return nil
@@ -123,7 +126,9 @@ func (s *Sender) SendVoice(ctx context.Context, to, ssml string) error {
 	if s.configurationSet != "" {
 		in.ConfigurationSetName = aws.String(s.configurationSet)
 	}
-	if _, err := s.client.SendVoiceMessage(ctx, in); err != nil {
+	_, err = s.client.SendVoiceMessage(ctx, in)
+	metrics.FromContext(ctx).Send(ctx, metrics.ChannelVoice, err)
+	if err != nil {
 		return fmt.Errorf("smsvoice: send voice to %s: %w", MaskPhone(to), redact(err, ssml))
 	}
 	return nil

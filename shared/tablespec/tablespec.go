@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
-	"github.com/awslabs/goformation/v7"
 	cfndynamodb "github.com/awslabs/goformation/v7/cloudformation/dynamodb"
 )
 
@@ -31,7 +30,7 @@ type Spec struct {
 
 // Load parses the SAM template at path and returns its table.
 func Load(path string) (*Spec, error) {
-	tmpl, err := goformation.Open(path)
+	tmpl, err := OpenTemplate(path, nil)
 	if err != nil {
 		return nil, fmt.Errorf("tablespec: parse %s: %w", path, err)
 	}

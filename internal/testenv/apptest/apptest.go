@@ -26,10 +26,12 @@ import (
 	"push-reactivation/shared/apigw"
 	"push-reactivation/shared/app"
 	"push-reactivation/shared/config"
+	"push-reactivation/shared/correlation"
 	"push-reactivation/shared/demo"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/login"
+	"push-reactivation/shared/metrics"
 	"push-reactivation/shared/openapi/openapicheck"
 	"push-reactivation/shared/secret"
 	"push-reactivation/shared/sesmail"
@@ -71,6 +73,9 @@ type Env struct {
 	// Logs collects every JSON log line of the handlers, so tests can check
 	// that no secret was logged.
 	Logs *testenv.SyncBuffer
+	// Metrics collects the EMF lines of every call made with Ctx
+	// (shared/metrics).
+	Metrics *testenv.SyncBuffer
 }
 
 // Clients are the SDK clients of an environment. Production builds only
@@ -147,12 +152,14 @@ func newEnv(t testing.TB, cfg config.Config, clients *Clients, sms *smsvoiceloca
 	ctx := context.Background()
 	logs := &testenv.SyncBuffer{}
 	clock := NewClock(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC))
-	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	log := slog.New(correlation.NewHandler(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	deps := app.New(cfg, log, clock, domain.SystemRandom, clients.DynamoDB)
 	if err := demo.Seed(ctx, deps.Store, clock.Now(), &CheapArgon2); err != nil {
 		t.Fatal(err)
 	}
-	return &Env{T: t, Ctx: ctx, Deps: deps, AWS: clients, Clock: clock, SMS: sms, Logs: logs}
+	emf := &testenv.SyncBuffer{}
+	ctx = metrics.NewContext(ctx, metrics.New(emf, metrics.DefaultNamespace))
+	return &Env{T: t, Ctx: ctx, Deps: deps, AWS: clients, Clock: clock, SMS: sms, Logs: logs, Metrics: emf}
 }
 
 // Response is a handler's answer, decoded.
