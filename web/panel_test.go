@@ -49,7 +49,7 @@ func startStack(t *testing.T) *localstack.Stack {
 	defer cancel()
 	s, err := localstack.Start(ctx, localstack.Options{
 		StateDir: t.TempDir(), HTTPAddr: "127.0.0.1:0", HTTPSAddr: "localhost:0",
-		DynamoDBAddr: "127.0.0.1:0", SESAddr: "127.0.0.1:0", SMSAddr: "127.0.0.1:0",
+		DynamoDBAddr: "127.0.0.1:0", SESAddr: "127.0.0.1:0", SMSAddr: "127.0.0.1:0", KMSAddr: "127.0.0.1:0",
 		Argon2: &apptest.CheapArgon2, Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Output: io.Discard,
 		CheckAnswer: apptest.ContractCheck(t),
 	})

@@ -14,6 +14,7 @@ import (
 	"push-reactivation/shared/login"
 	"push-reactivation/shared/metrics"
 	"push-reactivation/shared/smsvoice"
+	"push-reactivation/shared/sealing/kmswire"
 )
 
 // Clients: DynamoDB and SMS/voice (passcodes by text and voice call).
@@ -23,7 +24,10 @@ func main() {
 		log.Fatal(err)
 	}
 	d := app.Load(cfg, dynamo.NewClient(aws))
+	// KMS: HOTP secrets sealed at rest, the code hash key unwrapped on the
+	// first request (docs/security/kms.md).
+	kmsReady := kmswire.Wire(d, aws)
 	// EMF metric lines on stdout (shared/metrics).
-	lambda.StartWithOptions(login.NewRouter(d, smsvoice.FromConfig(aws, cfg)).Handle,
+	lambda.StartWithOptions(login.NewRouter(d, smsvoice.FromConfig(aws, cfg)).Before(kmsReady).Handle,
 		lambda.WithContext(metrics.LambdaContext(d.Config.MetricsNamespace)))
 }

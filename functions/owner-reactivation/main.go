@@ -14,6 +14,7 @@ import (
 	"push-reactivation/shared/metrics"
 	"push-reactivation/shared/owner"
 	"push-reactivation/shared/sesmail"
+	"push-reactivation/shared/sealing/kmswire"
 )
 
 // Clients: DynamoDB and SES v2 (the notice to the admin an Owner
@@ -24,7 +25,10 @@ func main() {
 		log.Fatal(err)
 	}
 	d := app.Load(cfg, dynamo.NewClient(aws))
+	// KMS: HOTP secrets sealed at rest, the code hash key unwrapped on the
+	// first request (docs/security/kms.md).
+	kmsReady := kmswire.Wire(d, aws)
 	// EMF metric lines on stdout (shared/metrics).
-	lambda.StartWithOptions(owner.NewRouter(d, sesmail.FromConfig(aws, cfg)).Handle,
+	lambda.StartWithOptions(owner.NewRouter(d, sesmail.FromConfig(aws, cfg)).Before(kmsReady).Handle,
 		lambda.WithContext(metrics.LambdaContext(d.Config.MetricsNamespace)))
 }

@@ -9,6 +9,8 @@
 //	adminctl create-admin --account acme --email a@acme.example --name "A" --role owner --phone +15555550100 < password
 //	adminctl set-policy --account acme --factors push,sms,phone,passcode --verified-push-length 3
 //	adminctl list-admins --account acme
+//	adminctl reencrypt [--all]                      (KMS_KEY_ID, docs/security/kms.md)
+//	adminctl seal-hash-key [--rewrap < sealed-key]  (prints CODE_HASH_KEY_SEALED)
 //
 // Passwords are read from the first line of stdin, never from a flag (flags
 // end up in shell history and process listings), and hashed with argon2id.
@@ -27,6 +29,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"push-reactivation/shared/config"
 	"push-reactivation/shared/domain"
@@ -69,6 +73,8 @@ commands:
   set-policy       set an account's allowed factors and verified push length
   list-admins      list the administrators of an account
   clear-email-status  forget an admin's SES bounce or complaint (address fixed)
+  reencrypt        seal every credential's HOTP secret under the current KMS key
+  seal-hash-key    make (or rewrap) the code hash key, sealed under the KMS key
 
 The AWS SDK's standard configuration applies (AWS_PROFILE, AWS_REGION, ...);
 AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:8000 targets the local stack.
@@ -100,6 +106,9 @@ func run(ctx context.Context, env cliEnv, args []string) error {
 		"list-admins":    c.listAdmins,
 		// Operations (docs/operations.md, SES events).
 		"clear-email-status": c.clearEmailStatus,
+		// KMS (kms.go)
+		"reencrypt":     c.reencrypt,
+		"seal-hash-key": c.sealHashKey,
 	}
 	fn, ok := commands[cmd]
 	if !ok {
@@ -117,6 +126,9 @@ type cli struct {
 	table string
 	db    tablespec.API
 	store *dynamo.Store
+	// KMS commands (kms.go): the scan, and the SDK configuration.
+	scan   dynamo.Scanner
+	awsCfg aws.Config
 }
 
 func (c *cli) connect(ctx context.Context) error {
@@ -125,7 +137,7 @@ func (c *cli) connect(ctx context.Context) error {
 		return err
 	}
 	db := dynamo.NewClient(cfg)
-	c.db = db
+	c.db, c.scan, c.awsCfg = db, db, cfg
 	c.store = dynamo.New(db, c.table, domain.SystemClock{})
 	return nil
 }

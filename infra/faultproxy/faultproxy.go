@@ -15,7 +15,8 @@
 //     Voice v2 ThrottlingException);
 //   - Capacity: DynamoDB's ProvisionedThroughputExceededException;
 //   - ServerError: the service's own 500 (DynamoDB InternalServerError,
-//     SES InternalFailure, SMS and Voice v2 InternalServerException).
+//     SES InternalFailure, SMS and Voice v2 InternalServerException, KMS
+//     KMSInternalException; KMS throttles with ThrottlingException).
 //
 // A fault can start after a number of requests have passed (SetAfter), to
 // fail a request in the middle of a flow. Nothing here is linked into a
@@ -63,6 +64,7 @@ const (
 	DynamoDB Protocol = iota // awsJson1_0, X-Amz-Target DynamoDB_20120810.<Op>
 	SESv2                    // restJson1
 	SMSVoice                 // awsJson1_0, Pinpoint SMS Voice V2
+	KMS                      // awsJson1_1, TrentService (issue 16)
 )
 
 // Proxy is one fault-injecting proxy. Its URL stays the same for its
@@ -276,6 +278,10 @@ func (p *Proxy) throttle(w http.ResponseWriter, r *http.Request, capacity bool) 
 		awsJSON(w, "application/x-amz-json-1.0", http.StatusBadRequest, map[string]any{
 			"__type": "ThrottlingException", "message": "An error that occurred because too many requests were sent during a certain amount of time.",
 		})
+	case KMS:
+		awsJSON(w, "application/x-amz-json-1.1", http.StatusBadRequest, map[string]any{
+			"__type": "ThrottlingException", "message": "Rate exceeded",
+		})
 	}
 }
 
@@ -295,6 +301,10 @@ func (p *Proxy) serverError(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Amzn-ErrorType", "InternalServerException")
 		awsJSON(w, "application/x-amz-json-1.0", http.StatusInternalServerError, map[string]any{
 			"__type": "InternalServerException", "message": "Internal server error",
+		})
+	case KMS:
+		awsJSON(w, "application/x-amz-json-1.1", http.StatusInternalServerError, map[string]any{
+			"__type": "KMSInternalException", "message": "Internal failure",
 		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"push-reactivation/infra/faultproxy"
 	"push-reactivation/internal/testenv"
 	"push-reactivation/internal/testenv/apptest"
+	"push-reactivation/shared/apigw"
 	"push-reactivation/shared/domain"
 )
 
@@ -18,6 +19,10 @@ type flow struct {
 	token    string
 	started  apptest.Started
 	targetID string
+	// KMS steps (kms_test.go): a Duo Mobile phone, a router built for
+	// the step.
+	phone  *apptest.DuoMobile
+	router *apigw.Router
 }
 
 // step is one request of a flow, as the fault matrix sees it.
@@ -58,6 +63,7 @@ var (
 	db  = apptest.ServiceDynamoDB
 	ses = apptest.ServiceSESv2
 	sms = apptest.ServiceSMSVoice
+	kms = apptest.ServiceKMS
 )
 
 // retry makes the step again and expects its healthy status: what the
@@ -186,7 +192,7 @@ func steps() []step {
 					return r.Call(r.email, apptest.Request{Method: "POST", Path: path, Token: f.token})
 				})
 			}},
-		step{name: "device/redeem", uses: []string{db, ses}, ok: 200, degraded: map[string]int{ses: 200}, afterCommit: 1, prepare: withReactivation,
+		step{name: "device/redeem", uses: []string{db, ses, kms}, ok: 200, degraded: map[string]int{ses: 200}, afterCommit: 1, prepare: withReactivation,
 			call: func(r *rig, f *flow) *apptest.Response {
 				return r.Activate(r.device, f.started.Code(), "Android", "Pixel")
 			},
@@ -196,7 +202,7 @@ func steps() []step {
 				}
 			}},
 	)
-	return all
+	return append(all, kmsSteps()...)
 }
 
 // faultsOf lists the faults injected for each dependency.
@@ -204,6 +210,7 @@ var faultsOf = map[string][]faultproxy.Fault{
 	db:  {faultproxy.Refuse, faultproxy.Hang, faultproxy.Throttle, faultproxy.Capacity, faultproxy.ServerError},
 	ses: {faultproxy.Refuse, faultproxy.Hang, faultproxy.Throttle, faultproxy.ServerError},
 	sms: {faultproxy.Refuse, faultproxy.Hang, faultproxy.Throttle, faultproxy.ServerError},
+	kms: {faultproxy.Refuse, faultproxy.Hang, faultproxy.Throttle, faultproxy.ServerError},
 }
 
 // TestDependencyFaults is the fault matrix of DESIGN.md §4.1
@@ -247,9 +254,9 @@ func TestDependencyFaults(t *testing.T) {
 		} else {
 			checkUnavailable(t, resp, elapsed)
 		}
-		if service == db {
+		if service == db || service == kms {
 			if d := before.diff(r.snapshot()); len(d) > 0 {
-				t.Errorf("DynamoDB failing, yet the table changed:\n%v", d)
+				t.Errorf("%s failing, yet the table changed:\n%v", service, d)
 			}
 		}
 		r.heal()

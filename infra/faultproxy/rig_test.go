@@ -52,6 +52,7 @@ type rig struct {
 
 var protocols = map[string]faultproxy.Protocol{
 	apptest.ServiceDynamoDB: faultproxy.DynamoDB, apptest.ServiceSESv2: faultproxy.SESv2, apptest.ServiceSMSVoice: faultproxy.SMSVoice,
+	apptest.ServiceKMS: faultproxy.KMS,
 }
 
 func newRig(t *testing.T, sesURL string) *rig {

@@ -18,7 +18,6 @@ package localstack
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -40,6 +39,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"push-reactivation/infra/ddblocal"
+	"push-reactivation/infra/localkms"
 	"push-reactivation/infra/rie"
 	"push-reactivation/infra/seslocal"
 	"push-reactivation/infra/smsvoicelocal"
@@ -48,6 +48,7 @@ import (
 	"push-reactivation/shared/demo"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/dynamo"
+	"push-reactivation/shared/sealing/kmswire"
 	"push-reactivation/shared/secret"
 	"push-reactivation/shared/tablespec"
 )
@@ -59,6 +60,8 @@ const (
 	DefaultDynamoDBAddr = "127.0.0.1:8000"
 	DefaultSESAddr      = "127.0.0.1:8005"
 	DefaultSMSAddr      = "127.0.0.1:8006"
+	// DefaultKMSAddr is local-kms (added 2026-11-30, issue 16).
+	DefaultKMSAddr = "127.0.0.1:8007"
 )
 
 // OriginationIdentity is the sender number of local SMS and calls.
@@ -83,6 +86,7 @@ type Options struct {
 	DynamoDBAddr string
 	SESAddr      string
 	SMSAddr      string
+	KMSAddr      string
 
 	// RIE runs each function's bootstrap under aws-lambda-rie instead of
 	// in process.
@@ -116,6 +120,7 @@ type Stack struct {
 	DynamoDBURL string
 	SESURL      string
 	SMSURL      string
+	KMSURL      string // local-kms, with localkms.Alias
 	TableName   string
 	// CAFile is the local CA certificate that HTTPS clients must trust.
 	CAFile string
@@ -127,11 +132,13 @@ type Stack struct {
 	// Env holds each function's environment, by logical id.
 	Env map[string]map[string]string
 
-	log       *slog.Logger
-	timeouts  ServerTimeouts
-	certsMade string // what EnsureCerts had to make
-	invokers  map[string]Invoker
-	closers   []func() error // run in reverse order
+	log      *slog.Logger
+	timeouts ServerTimeouts
+	// sealedCodeKey is CODE_HASH_KEY_SEALED of every function (kms.go).
+	sealedCodeKey string
+	certsMade     string // what EnsureCerts had to make
+	invokers      map[string]Invoker
+	closers       []func() error // run in reverse order
 }
 
 // Start starts the stack and returns when every part answers. On error,
@@ -219,6 +226,9 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		return nil, err
 	}
 	if err := s.startSMS(o); err != nil {
+		return nil, err
+	}
+	if err := s.startKMS(ctx, o); err != nil {
 		return nil, err
 	}
 
@@ -328,7 +338,7 @@ func (o Options) withDefaults() (Options, error) {
 		p   *string
 		def string
 	}{{&o.HTTPAddr, DefaultHTTPAddr}, {&o.HTTPSAddr, DefaultHTTPSAddr}, {&o.DynamoDBAddr, DefaultDynamoDBAddr},
-		{&o.SESAddr, DefaultSESAddr}, {&o.SMSAddr, DefaultSMSAddr}} {
+		{&o.SESAddr, DefaultSESAddr}, {&o.SMSAddr, DefaultSMSAddr}, {&o.KMSAddr, DefaultKMSAddr}} {
 		if *d.p == "" {
 			*d.p = d.def
 		}
@@ -458,15 +468,11 @@ var awsLocalEnv = map[string]string{
 
 // fillEnv computes each function's environment: the template's (with the
 // local parameters), the table, the local endpoints, dummy credentials, and
-// a CODE_HASH_KEY drawn at random for this run and shared by every
-// function (on AWS it comes from Secrets Manager). Passcodes live minutes,
-// so a new key at each start loses nothing worth keeping.
+// the code hash key drawn at random for this run, sealed under local-kms
+// (CODE_HASH_KEY_SEALED, as on AWS; startKMS) and shared by every
+// function. Passcodes live minutes, so a new key at each start loses
+// nothing worth keeping.
 func (s *Stack) fillEnv() error {
-	key, err := secret.Bytes(nil, secret.MinCodeKeyBytes)
-	if err != nil {
-		return fmt.Errorf("localstack: code hash key: %w", err)
-	}
-	codeHashKey := base64.StdEncoding.EncodeToString(key)
 	for _, f := range s.Template.Functions {
 		env := maps.Clone(f.Env)
 		maps.Copy(env, awsLocalEnv)
@@ -474,7 +480,10 @@ func (s *Stack) fillEnv() error {
 		env["AWS_ENDPOINT_URL_DYNAMODB"] = s.DynamoDBURL
 		env["AWS_ENDPOINT_URL_SESV2"] = s.SESURL
 		env["AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2"] = s.SMSURL
-		env["CODE_HASH_KEY"] = codeHashKey
+		env["CODE_HASH_KEY"] = ""
+		env["CODE_HASH_KEY_SEALED"] = s.sealedCodeKey
+		env["KMS_KEY_ID"] = localkms.Alias
+		env["AWS_ENDPOINT_URL_KMS"] = s.KMSURL
 		s.Env[f.LogicalID] = env
 	}
 	return nil
@@ -528,7 +537,12 @@ func (s *Stack) inProcess(ctx context.Context) (map[string]Invoker, error) {
 			if err != nil {
 				return err
 			}
-			router = newRouter(app.Load(cfg, dynamo.NewClient(aws)), cfg, aws)
+			d := app.Load(cfg, dynamo.NewClient(aws))
+			kmsReady := func(context.Context) error { return nil }
+			if KMSFunctions[f.LogicalID] {
+				kmsReady = kmswire.Wire(d, aws)
+			}
+			router = newRouter(d, cfg, aws).Before(kmsReady)
 			return nil
 		}); err != nil {
 			return nil, fmt.Errorf("localstack: %s: %w", f.LogicalID, err)
@@ -644,6 +658,7 @@ func (s *Stack) WriteBanner(w io.Writer) {
 		{"DynamoDB", s.DynamoDBURL + "   (table " + s.TableName + ")"},
 		{"SES v2 inbox", s.SESURL + "   (GET /store)"},
 		{"SMS / voice", s.SMSURL + "   (GET /messages)"},
+		{"KMS", s.KMSURL + "   (" + localkms.Alias + ")"},
 	}
 	for _, r := range rows {
 		fmt.Fprintf(w, "  %-16s %s\n", r[0], r[1])

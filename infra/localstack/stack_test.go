@@ -17,9 +17,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+
+	"push-reactivation/infra/localkms"
 	"push-reactivation/infra/localstack/e2e"
 	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/demo"
+	"push-reactivation/shared/sealing/kmswire"
 	"push-reactivation/shared/secret"
 )
 
@@ -29,7 +34,7 @@ func freeOptions(t *testing.T) Options {
 	return Options{
 		Root: root, StateDir: t.TempDir(),
 		HTTPAddr: "127.0.0.1:0", HTTPSAddr: "localhost:0", DynamoDBAddr: "127.0.0.1:0",
-		SESAddr: "127.0.0.1:0", SMSAddr: "127.0.0.1:0",
+		SESAddr: "127.0.0.1:0", SMSAddr: "127.0.0.1:0", KMSAddr: "127.0.0.1:0",
 		LogLevel: "WARN", Argon2: &apptest.CheapArgon2,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Output: io.Discard,
 		CheckAnswer: apptest.ContractCheck(t),
@@ -93,15 +98,29 @@ func TestStackSurface(t *testing.T) {
 	if len(s.Env) != 5 {
 		t.Errorf("environments for %d functions, want 5", len(s.Env))
 	}
-	// One random CODE_HASH_KEY for all functions: a passcode hashed by
-	// one function is checked by another.
-	keys := map[string]bool{}
-	for _, env := range s.Env {
-		keys[env["CODE_HASH_KEY"]] = true
+	// One code hash key for all functions (a passcode hashed by one
+	// function is checked by another), given only sealed under local-kms,
+	// as on AWS (docs/security/kms.md): it unwraps to ≥ 32 bytes for its
+	// purpose.
+	sealedKeys := map[string]bool{}
+	for id, env := range s.Env {
+		sealedKeys[env["CODE_HASH_KEY_SEALED"]] = true
+		if env["CODE_HASH_KEY"] != "" || env["KMS_KEY_ID"] != localkms.Alias || env["AWS_ENDPOINT_URL_KMS"] != s.KMSURL {
+			t.Errorf("%s: plain CODE_HASH_KEY set, or KMS_KEY_ID %q / AWS_ENDPOINT_URL_KMS %q not the local-kms alias", id, env["KMS_KEY_ID"], env["AWS_ENDPOINT_URL_KMS"])
+		}
 	}
-	for k := range keys {
-		if key, err := base64.StdEncoding.DecodeString(k); err != nil || len(key) < secret.MinCodeKeyBytes || len(keys) != 1 {
-			t.Errorf("CODE_HASH_KEY: %d distinct values, want one of ≥ %d bytes (%v)", len(keys), secret.MinCodeKeyBytes, err)
+	if len(sealedKeys) != 1 {
+		t.Errorf("CODE_HASH_KEY_SEALED: %d distinct values, want one", len(sealedKeys))
+	}
+	for k := range sealedKeys {
+		blob, err := base64.StdEncoding.DecodeString(k)
+		if err != nil {
+			t.Fatalf("CODE_HASH_KEY_SEALED is not base64: %v", err)
+		}
+		kc := kms.New(kms.Options{Region: localkms.Region, BaseEndpoint: &s.KMSURL, Credentials: credentials.NewStaticCredentialsProvider("l", "l", "")})
+		out, err := kc.Decrypt(context.Background(), &kms.DecryptInput{CiphertextBlob: blob, EncryptionContext: kmswire.CodeHashKeyContext()})
+		if err != nil || len(out.Plaintext) < secret.MinCodeKeyBytes {
+			t.Errorf("CODE_HASH_KEY_SEALED does not unwrap to a key of ≥ %d bytes: %v", secret.MinCodeKeyBytes, err)
 		}
 	}
 

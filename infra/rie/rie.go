@@ -17,7 +17,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -25,6 +24,7 @@ import (
 	"time"
 
 	"push-reactivation/infra/procgroup"
+	"push-reactivation/infra/gotool"
 )
 
 // Module is the emulator's Go package, pinned (DESIGN.md §8): `go install`
@@ -34,41 +34,13 @@ const Module = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lam
 // BinaryName is the installed command's name.
 const BinaryName = "aws-lambda-rie"
 
-// installMu keeps one process from running two installs at once; `go
-// install` itself replaces the binary atomically, so parallel test
-// binaries are safe too.
-var installMu sync.Mutex
-
 // Install returns the path of aws-lambda-rie in gobin, building it there
 // with `go install` (pinned to Module) when it is missing or was built
 // from another version (recorded beside it). gobin must be an absolute
 // directory.
 func Install(ctx context.Context, gobin string, out io.Writer) (string, error) {
-	installMu.Lock()
-	defer installMu.Unlock()
-	bin := filepath.Join(gobin, BinaryName)
-	stamp := bin + ".version"
-	if fi, err := os.Stat(bin); err == nil && fi.Mode().IsRegular() {
-		if v, err := os.ReadFile(stamp); err == nil && string(v) == Module {
-			return bin, nil
-		}
-	}
-	if !filepath.IsAbs(gobin) {
-		return "", fmt.Errorf("rie: install directory %q is not absolute", gobin)
-	}
-	cmd := exec.CommandContext(ctx, "go", "install", Module)
-	// The emulator is a tool, not a dependency of this module: install it
-	// in module mode outside go.mod, whatever GOFLAGS says.
-	cmd.Env = append(os.Environ(), "GOBIN="+gobin, "GOFLAGS=", "GO111MODULE=on")
-	var buf bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &buf, &buf
-	if out != nil {
-		cmd.Stdout, cmd.Stderr = io.MultiWriter(&buf, out), io.MultiWriter(&buf, out)
-	}
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("rie: go install %s: %w\n%s", Module, err, buf.String())
-	}
-	if err := os.WriteFile(stamp, []byte(Module), 0o644); err != nil {
+	bin, err := gotool.Install(ctx, gobin, Module, BinaryName, out)
+	if err != nil {
 		return "", fmt.Errorf("rie: %w", err)
 	}
 	return bin, nil
@@ -166,22 +138,7 @@ func start(ctx context.Context, o Options) (*Process, error) {
 }
 
 func (p *Process) waitListening(ctx context.Context, addr string) error {
-	ctx, cancel := context.WithTimeout(ctx, StartTimeout)
-	defer cancel()
-	for {
-		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
-		if err == nil {
-			_ = c.Close()
-			return nil
-		}
-		select {
-		case <-p.exited:
-			return fmt.Errorf("rie: aws-lambda-rie exited before listening on %s: %v", addr, p.waitErr)
-		case <-ctx.Done():
-			return fmt.Errorf("rie: aws-lambda-rie did not listen on %s: %w", addr, ctx.Err())
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	return gotool.WaitListening(ctx, "rie: aws-lambda-rie", addr, StartTimeout, p.exited, func() error { return p.waitErr })
 }
 
 // Invoke sends one event and returns the function's response payload.

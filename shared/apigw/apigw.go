@@ -59,6 +59,8 @@ type Router struct {
 	Log         *slog.Logger
 	// idem, when set by WithIdempotency, honours Idempotency-Key.
 	idem *Idempotency
+	// before runs ahead of every matched route (before.go).
+	before []func(context.Context) error
 }
 
 // NewRouter returns a router for the given routes.
@@ -266,6 +268,9 @@ func (rt *Router) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 		return rt.failLogged(log, req, err), nil
 	}
 	req.Body = body
+	if err := rt.runBefore(ctx); err != nil {
+		return rt.failLogged(log, req, err), nil
+	}
 	if route.Auth {
 		p, err := rt.authenticate(ctx, req)
 		if err != nil {

@@ -39,11 +39,20 @@ type Config struct {
 	SMSConfigurationSet string // SMS_CONFIGURATION_SET
 	// Codes hashes passcodes and verification codes under CODE_HASH_KEY
 	// (base64 of at least 32 random bytes), a key kept out of the table.
+	// Nil when the key is sealed (CODE_HASH_KEY_SEALED): the functions that
+	// hash codes build it with KMS (shared/sealing/kmswire).
 	Codes *secret.CodeHasher
 
 	// MetricsNamespace is the CloudWatch namespace of the EMF metric lines
 	// (METRICS_NAMESPACE; shared/metrics.DefaultNamespace when empty).
 	MetricsNamespace string
+
+	// KMS (docs/security/kms.md).
+	KMSKeyID string // KMS_KEY_ID: the key (alias) HOTP secrets are sealed under
+	// SealedCodeHashKey is CODE_HASH_KEY_SEALED decoded: the code hash key
+	// as KMS ciphertext (encryption context purpose=code-hash-key), what
+	// the deployed template gives instead of CODE_HASH_KEY.
+	SealedCodeHashKey []byte
 }
 
 // Variables lists every environment variable the code reads, so a test can
@@ -53,6 +62,8 @@ var Variables = []string{
 	"SENDER_EMAIL", "SES_CONFIGURATION_SET", "ORIGINATION_IDENTITY", "SMS_CONFIGURATION_SET", "CODE_HASH_KEY",
 	"AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SESV2", "AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2",
 	"METRICS_NAMESPACE",
+	// KMS (issue 16)
+	"KMS_KEY_ID", "CODE_HASH_KEY_SEALED", "AWS_ENDPOINT_URL_KMS",
 }
 
 // FromEnv reads the configuration. TABLE_NAME, API_HOST and CODE_HASH_KEY
@@ -78,6 +89,10 @@ func FromEnv() (Config, error) {
 	if c.APIHost == "" {
 		return c, fmt.Errorf("config: API_HOST is not set")
 	}
+	c.KMSKeyID = strings.TrimSpace(os.Getenv("KMS_KEY_ID"))
+	if sealed := strings.TrimSpace(os.Getenv("CODE_HASH_KEY_SEALED")); sealed != "" {
+		return c, c.sealedCodeHashKey(sealed)
+	}
 	codes, err := codeHasher(os.Getenv("CODE_HASH_KEY"))
 	if err != nil {
 		return c, err
@@ -102,6 +117,24 @@ func codeHasher(v string) (*secret.CodeHasher, error) {
 		return nil, fmt.Errorf("config: CODE_HASH_KEY: %w", err)
 	}
 	return codes, nil
+}
+
+// sealedCodeHashKey decodes CODE_HASH_KEY_SEALED. Exactly one of the two
+// forms may be set, and the sealed one needs KMS_KEY_ID (the functions
+// that unwrap it build their KMS client only when it is set).
+func (c *Config) sealedCodeHashKey(v string) error {
+	if strings.TrimSpace(os.Getenv("CODE_HASH_KEY")) != "" {
+		return fmt.Errorf("config: CODE_HASH_KEY and CODE_HASH_KEY_SEALED are both set; set only the sealed one")
+	}
+	if c.KMSKeyID == "" {
+		return fmt.Errorf("config: CODE_HASH_KEY_SEALED needs KMS_KEY_ID")
+	}
+	b, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(v, "="))
+	if err != nil || len(b) == 0 {
+		return fmt.Errorf("config: CODE_HASH_KEY_SEALED is not standard base64 (of a KMS ciphertext)")
+	}
+	c.SealedCodeHashKey = b
+	return nil
 }
 
 func envOr(name, def string) string {

@@ -40,10 +40,15 @@ func TestActivationIssuesCredential(t *testing.T) {
 	}
 	cred := f.credential(p.PKey)
 	admin := f.Admin("admin@acme.example")
-	if cred.Status != domain.CredentialActive || cred.AdminID != admin.ID || cred.AKey != p.AKey || cred.HOTPSecret != p.HOTPSecret ||
+	if cred.Status != domain.CredentialActive || cred.AdminID != admin.ID || cred.AKey != p.AKey || cred.HOTPSecret != "" ||
 		cred.Platform != "Android" || cred.Model != "Pixel 8" || cred.AppVersion != "4.59.0" || cred.HOTPCounter != 0 ||
 		!cred.ActivatedAt.Equal(f.Clock.Now()) || cred.ReactivationID != started.Reactivation.ID {
 		t.Fatalf("stored credential %+v", cred)
+	}
+	// Stored sealed (docs/security/kms.md); the store opens it to the
+	// secret the phone was given.
+	if plain, err := f.Deps.Store.HOTPSecret(f.Ctx, cred); err != nil || string(plain) != p.HOTPSecret || cred.SealedHOTPSecret == "" {
+		t.Fatalf("stored HOTP secret opens to %q (%v), want the one handed out", plain, err)
 	}
 	if admin.ActiveCredentialID != p.PKey || admin.PendingReactivationID != "" {
 		t.Fatalf("admin active=%q pending=%q", admin.ActiveCredentialID, admin.PendingReactivationID)

@@ -14,6 +14,7 @@ func TestRoundTripsPerEndpoint(t *testing.T) {
 	f := newFixture(t)
 	counter := dynamotest.NewCountingAPI(f.AWS.DynamoDB)
 	f.svc.Store = dynamo.New(counter, f.Deps.Config.TableName, f.Clock)
+	f.svc.Store.(*dynamo.Store).UseSealer(f.Deps.Store.Sealer())
 	f.svc.Notifier = nil
 	f.router = f.svc.Router()
 	started := f.start("admin@acme.example")
@@ -62,6 +63,7 @@ func BenchmarkDeviceEndpoints(b *testing.B) {
 	f := newFixture(b)
 	counter := dynamotest.NewCountingAPI(f.AWS.DynamoDB)
 	f.svc.Store = dynamo.New(counter, f.Deps.Config.TableName, f.Clock)
+	f.svc.Store.(*dynamo.Store).UseSealer(f.Deps.Store.Sealer())
 	f.svc.Notifier = nil
 	f.router = f.svc.Router()
 	p := f.activate(f.start("admin@acme.example").Code, key(0))

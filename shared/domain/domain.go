@@ -192,14 +192,19 @@ type Credential struct {
 	DisplayName  string `dynamodbav:"display_name,omitempty" json:"display_name,omitempty"`
 	// HOTPSecret is the shared HOTP key as handed to the phone. Unlike codes
 	// and passcodes it cannot be stored as a hash: verifying a passcode
-	// needs the key itself.
-	HOTPSecret     string           `dynamodbav:"hotp_secret" json:"-"`
-	HOTPCounter    uint64           `dynamodbav:"hotp_counter" json:"-"`
-	Status         CredentialStatus `dynamodbav:"status" json:"status"`
-	ReactivationID string           `dynamodbav:"reactivation_id,omitempty" json:"-"`
-	CreatedAt      time.Time        `dynamodbav:"created_at" json:"created_at"`
-	ActivatedAt    time.Time        `dynamodbav:"activated_at" json:"activated_at"`
-	RevokedAt      time.Time        `dynamodbav:"revoked_at,omitempty" json:"revoked_at,omitzero"`
+	// needs the key itself. The store never writes it: it keeps
+	// SealedHOTPSecret instead (docs/security/kms.md). Only credentials
+	// written before issue 16, not yet resealed, are read with it set.
+	HOTPSecret string `dynamodbav:"hotp_secret,omitempty" json:"-"`
+	// SealedHOTPSecret is HOTPSecret encrypted under a KMS data key bound to
+	// the credential id (shared/sealing); opaque outside the store.
+	SealedHOTPSecret string           `dynamodbav:"hotp_secret_sealed,omitempty" json:"-"`
+	HOTPCounter      uint64           `dynamodbav:"hotp_counter" json:"-"`
+	Status           CredentialStatus `dynamodbav:"status" json:"status"`
+	ReactivationID   string           `dynamodbav:"reactivation_id,omitempty" json:"-"`
+	CreatedAt        time.Time        `dynamodbav:"created_at" json:"created_at"`
+	ActivatedAt      time.Time        `dynamodbav:"activated_at" json:"activated_at"`
+	RevokedAt        time.Time        `dynamodbav:"revoked_at,omitempty" json:"revoked_at,omitzero"`
 }
 
 // ReactivationStatus is the life cycle of a reactivation.

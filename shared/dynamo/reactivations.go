@@ -209,6 +209,9 @@ func (s *Store) GetActivationTarget(ctx context.Context, hash string) (*Activati
 // round trip.
 func (s *Store) Redeem(ctx context.Context, red Redemption) error {
 	t, cred, now := red.Target, red.Credential, s.clock.Now()
+	if err := s.sealHOTPSecret(ctx, &cred); err != nil {
+		return err
+	}
 	credItem, err := item(cred, typeCredential, credentialPK(cred.ID), skCredential, zeroTime)
 	if err != nil {
 		return err

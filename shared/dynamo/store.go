@@ -37,6 +37,8 @@ type Store struct {
 	db    API
 	table string
 	clock domain.Clock
+	// sealer encrypts HOTP secrets at rest (secrets.go, UseSealer).
+	sealer Sealer
 }
 
 // New returns a store on table through db; clock decides what has expired.

@@ -137,7 +137,7 @@ func (s *Service) passcodeRefused(ctx context.Context, a *attempt, c Client) err
 }
 
 // verifyDuoMobile checks a Duo Mobile passcode: HOTP over the ASCII bytes
-// of the credential's hotp_secret, from its counter, looking ahead
+// of the credential's hotp_secret (kept sealed under KMS by the store), from its counter, looking ahead
 // HOTPLookAhead counters (DESIGN.md §5). The attempt is reserved against
 // the admin before the comparison (reserveAttempt): concurrent guesses
 // cannot outrun the lockout. The counter moves past the match in the
@@ -155,10 +155,14 @@ func (s *Service) verifyDuoMobile(ctx context.Context, a *attempt, passcode stri
 	if cred == nil {
 		return nil, errNoDuoMobile
 	}
+	// Before the attempt is reserved: KMS down leaves nothing to undo.
+	key, err := s.Store.HOTPSecret(ctx, cred)
+	if err != nil {
+		return nil, err
+	}
 	if err := s.reserveAttempt(ctx, a, c); err != nil {
 		return nil, err
 	}
-	key := []byte(cred.HOTPSecret)
 	matched, ok := hotp.Verify(key, cred.HOTPCounter, domain.HOTPLookAhead, passcode)
 	if !ok {
 		// The passcode accepted last (counter - 1) sent again, after its

@@ -139,7 +139,8 @@ func TestPhoneActivatedNotice(t *testing.T) {
 		t.Fatalf("activation: %d %s", resp.Status, resp.Body)
 	}
 	var act struct {
-		PKey string `json:"pkey"`
+		PKey       string `json:"pkey"`
+		HOTPSecret string `json:"hotp_secret"`
 	}
 	resp.OK(t, &act)
 
@@ -163,7 +164,9 @@ func TestPhoneActivatedNotice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, secret := range []string{cred.HOTPSecret, cred.PublicKeyPEM, act.PKey, code} {
+	// The stored credential holds the HOTP secret only sealed: the
+	// activation answer has it in plain.
+	for _, secret := range []string{act.HOTPSecret, cred.SealedHOTPSecret, cred.PublicKeyPEM, act.PKey, code} {
 		if strings.Contains(e.Body.Text+e.Body.HTML, secret) {
 			t.Fatal("the notice carries a secret or an identifier of the credential")
 		}

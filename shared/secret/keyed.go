@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 )
 
 // MinCodeKeyBytes is the shortest key a CodeHasher accepts: 256 bits, the
@@ -40,7 +41,12 @@ const (
 // The zero value and a nil *CodeHasher have no key: Hash and Matches panic,
 // so a service wired without configuration fails closed instead of storing
 // unkeyed hashes.
-type CodeHasher struct{ key []byte }
+type CodeHasher struct {
+	// key is set once: by NewCodeHasher, or by Ready for a hasher whose
+	// key is sealed (sealedkey.go).
+	key    atomic.Pointer[[]byte]
+	sealed *sealedKey
+}
 
 // NewCodeHasher returns a hasher with a copy of key, which must hold at
 // least MinCodeKeyBytes bytes.
@@ -48,7 +54,10 @@ func NewCodeHasher(key []byte) (*CodeHasher, error) {
 	if len(key) < MinCodeKeyBytes {
 		return nil, fmt.Errorf("secret: code hash key has %d bytes, want at least %d", len(key), MinCodeKeyBytes)
 	}
-	return &CodeHasher{key: append([]byte(nil), key...)}, nil
+	h := &CodeHasher{}
+	k := append([]byte(nil), key...)
+	h.key.Store(&k)
+	return h, nil
 }
 
 // Hash is the hex HMAC-SHA-256, under the hasher's key, of the code's kind,
@@ -69,14 +78,25 @@ func (h *CodeHasher) Matches(kind CodeKind, code, hash string) bool {
 }
 
 func (h *CodeHasher) mac(kind CodeKind, code string) []byte {
-	if h == nil || len(h.key) < MinCodeKeyBytes {
-		panic("secret: CodeHasher has no key (CODE_HASH_KEY); build it with NewCodeHasher")
+	key := h.loadKey()
+	if len(key) < MinCodeKeyBytes {
+		panic("secret: CodeHasher has no key (CODE_HASH_KEY, or CODE_HASH_KEY_SEALED before Ready); build it with NewCodeHasher")
 	}
-	m := hmac.New(sha256.New, h.key)
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte(kind))
 	m.Write([]byte{0})
 	m.Write([]byte(code))
 	return m.Sum(nil)
+}
+
+func (h *CodeHasher) loadKey() []byte {
+	if h == nil {
+		return nil
+	}
+	if k := h.key.Load(); k != nil {
+		return *k
+	}
+	return nil
 }
 
 // String keeps the key out of anything that prints a hasher (%v of a

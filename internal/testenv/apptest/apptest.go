@@ -76,6 +76,12 @@ type Env struct {
 	// Metrics collects the EMF lines of every call made with Ctx
 	// (shared/metrics).
 	Metrics *testenv.SyncBuffer
+	// KMSURL is the local-kms the store seals HOTP secrets with (through
+	// the fault proxy in NewParallel environments); KMSReady is the
+	// router step of kmswire.Wire (unwraps a sealed code hash key).
+	KMSURL   string
+	KMSReady func(context.Context) error
+	kmsOpts  []config.ClientOption
 }
 
 // Clients are the SDK clients of an environment. Production builds only
@@ -135,6 +141,7 @@ func New(t testing.TB) *Env {
 		SMSVoice: smsvoice.NewClient(base, config.Lenient()),
 	}
 	env := newEnv(t, cfg, clients, sms)
+	wireKMS(t, env, "", config.Lenient()) // HOTP secrets sealed under local-kms, as in production
 	// Tests here race dozens of requests on a small machine under the race
 	// detector: give each more than the production deadline. The fault
 	// tests (NewParallel) keep the production one.

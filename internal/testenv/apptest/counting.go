@@ -15,6 +15,7 @@ func (e *Env) CountingDeps() (*app.Deps, *dynamotest.CountingAPI) {
 	db := dynamotest.NewCountingAPI(e.AWS.DynamoDB)
 	d := *e.Deps
 	d.Store = dynamo.New(db, d.Config.TableName, e.Clock)
+	d.Store.UseSealer(e.Deps.Store.Sealer())
 	d.Sessions = &session.Service{Store: d.Store, Clock: e.Clock}
 	return &d, db
 }

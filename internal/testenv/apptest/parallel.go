@@ -24,6 +24,7 @@ const (
 	ServiceDynamoDB = "dynamodb"
 	ServiceSESv2    = "sesv2"
 	ServiceSMSVoice = "smsvoice"
+	ServiceKMS      = "kms"
 )
 
 // Options configure NewParallel.
@@ -113,5 +114,7 @@ func NewParallel(t testing.TB, opts Options) *ParallelEnv {
 		SenderEmail: "no-reply@push-reactivation.example", OriginationIdentity: "+15555550000",
 		Codes: codes,
 	}
-	return &ParallelEnv{Env: newEnv(t, cfg, clients, sms), DB: direct, Table: ddblocal.DefaultTable}
+	env := newEnv(t, cfg, clients, sms)
+	env.KMSURL = wireKMS(t, env, through(ServiceKMS, localKMS(t).URL))
+	return &ParallelEnv{Env: env, DB: direct, Table: ddblocal.DefaultTable}
 }

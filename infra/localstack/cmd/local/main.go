@@ -24,6 +24,7 @@ func main() {
 	flag.StringVar(&o.DynamoDBAddr, "dynamodb", localstack.DefaultDynamoDBAddr, "address of the embedded DynamoDB")
 	flag.StringVar(&o.SESAddr, "ses", localstack.DefaultSESAddr, "address of aws-ses-v2-local")
 	flag.StringVar(&o.SMSAddr, "sms", localstack.DefaultSMSAddr, "address of the local SMS/voice endpoint")
+	flag.StringVar(&o.KMSAddr, "kms", localstack.DefaultKMSAddr, "address of local-kms (it listens on every interface at that port)")
 	flag.StringVar(&o.StateDir, "state", "", "folder for generated files (default <project>/.local)")
 	flag.BoolVar(&o.RIE, "rie", false, "run each function's bootstrap under aws-lambda-rie instead of in process")
 	flag.StringVar(&o.LogLevel, "log-level", "", "LOG_LEVEL of the functions (default: the template's)")

@@ -84,7 +84,7 @@ type running struct {
 func start(t *testing.T, timeout time.Duration, extra ...string) *running {
 	t.Helper()
 	ports := map[string]string{}
-	for _, k := range []string{"http", "https", "dynamodb", "ses", "sms"} {
+	for _, k := range []string{"http", "https", "dynamodb", "ses", "sms", "kms"} {
 		ports[k] = freePort(t)
 	}
 	state := t.TempDir()
@@ -92,6 +92,7 @@ func start(t *testing.T, timeout time.Duration, extra ...string) *running {
 		"-http", "127.0.0.1:" + ports["http"], "-https", "localhost:" + ports["https"],
 		"-dynamodb", "127.0.0.1:" + ports["dynamodb"], "-ses", "127.0.0.1:" + ports["ses"],
 		"-sms", "127.0.0.1:" + ports["sms"], "-state", state, "-log-level", "WARN",
+		"-kms", "127.0.0.1:" + ports["kms"],
 	}, extra...)
 	cmd := exec.Command(binary(t), args...)
 	cmd.Dir = root
@@ -265,6 +266,9 @@ func TestInProcessStopsCleanly(t *testing.T) {
 	procs := descendants(t, r.cmd.Process.Pid)
 	if count(procs, "aws-ses-v2-local") != 1 {
 		t.Errorf("want one aws-ses-v2-local below local, got %v", procs)
+	}
+	if count(procs, "local-kms") != 1 {
+		t.Errorf("want one local-kms below local, got %v", procs)
 	}
 	r.stop(t, procs)
 }
