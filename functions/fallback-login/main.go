@@ -13,8 +13,8 @@ import (
 	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/login"
 	"push-reactivation/shared/metrics"
-	"push-reactivation/shared/smsvoice"
 	"push-reactivation/shared/sealing/kmswire"
+	"push-reactivation/shared/smsvoice"
 )
 
 // Clients: DynamoDB and SMS/voice (passcodes by text and voice call).

@@ -13,8 +13,8 @@ import (
 	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/metrics"
 	"push-reactivation/shared/owner"
-	"push-reactivation/shared/sesmail"
 	"push-reactivation/shared/sealing/kmswire"
+	"push-reactivation/shared/sesmail"
 )
 
 // Clients: DynamoDB and SES v2 (the notice to the admin an Owner

@@ -23,8 +23,8 @@ import (
 	"sync"
 	"time"
 
-	"push-reactivation/infra/procgroup"
 	"push-reactivation/infra/gotool"
+	"push-reactivation/infra/procgroup"
 )
 
 // Module is the emulator's Go package, pinned (DESIGN.md §8): `go install`

@@ -12,9 +12,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"push-reactivation/infra/localkms"
+	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/apigw"
 	"push-reactivation/shared/app"
-	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/demo"
 	"push-reactivation/shared/login"
 	"push-reactivation/shared/sealing/kmskeys"
