@@ -85,6 +85,9 @@ var clients = map[string]string{
 	"sesmail.FromConfig":  "github.com/aws/aws-sdk-go-v2/service/sesv2",
 	"smsvoice.NewClient":  "github.com/aws/aws-sdk-go-v2/service/pinpointsmsvoicev2",
 	"smsvoice.FromConfig": "github.com/aws/aws-sdk-go-v2/service/pinpointsmsvoicev2",
+	// kmswire.Wire builds the KMS client of the functions that seal HOTP
+	// secrets or unwrap the code hash key (docs/security/kms.md).
+	"kmswire.Wire": "github.com/aws/aws-sdk-go-v2/service/kms",
 }
 
 // TestFunctionsLinkOnlyTheClientsTheyBuild: the AWS service packages in a
