@@ -3,15 +3,10 @@ package dynamo
 import (
 	"context"
 	"errors"
-	"io"
-	"net"
-	"syscall"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/smithy-go"
 
+	"push-reactivation/shared/awserr"
 	"push-reactivation/shared/domain"
 )
 
@@ -88,23 +83,7 @@ func isUnavailable(err error) bool {
 	if isConditionFailed(err) {
 		return false
 	}
-	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) && (unavailableCodes[apiErr.ErrorCode()] || apiErr.ErrorFault() == smithy.FaultServer) {
-		return true
-	}
-	var status interface{ HTTPStatusCode() int }
-	if errors.As(err, &status) && status.HTTPStatusCode() >= 500 {
-		return true
-	}
-	var netErr net.Error
-	if errors.As(err, &netErr) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
-		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		return true
-	}
-	// The SDK's own view covers the rest of its retryable and throttling
-	// errors (connection errors it wraps, unmodeled 429s).
-	return retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err) == aws.TrueTernary ||
-		retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) == aws.TrueTernary
+	return awserr.Transient(err, unavailableCodes)
 }
 
 func (c classified) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
