@@ -114,4 +114,24 @@ local-bin:
 clean:
 	rm -rf .aws-sam .local
 
-.PHONY: test lint vet openapi-lint build run local-bin clean fuzz ses-local axe deploy
+# Bootstrap sizes and cold starts under aws-lambda-rie, each as a ratio to
+# a hello-world aws-lambda-go function built the same way (issue 14):
+# infra/bench/coldstart. BENCH_PAIRS interleaved cold-start pairs each.
+BENCH_PAIRS ?= 12
+.PHONY: bench
+bench:
+	$(GO) run ./infra/bench/coldstart -pairs $(BENCH_PAIRS)
+
+# ---- Deploy (README, "Deploying to AWS"): samconfig.toml's dev or prod
+# environment. Needs the AWS SAM CLI, the AWS CLI and credentials; each
+# missing piece stops it with a message saying what to install or set.
+ENV ?= dev
+SAM ?= sam
+AWS ?= aws
+deploy:
+	@case "$(ENV)" in dev|prod) ;; *) echo "make deploy: ENV must be dev or prod (the environments of samconfig.toml), not '$(ENV)'" >&2; exit 2;; esac
+	@command -v $(SAM) >/dev/null 2>&1 || { echo "make deploy: the AWS SAM CLI ('$(SAM)') is not installed; see https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/install-sam-cli.html" >&2; exit 2; }
+	@command -v $(AWS) >/dev/null 2>&1 || { echo "make deploy: the AWS CLI ('$(AWS)') is not installed; see https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html" >&2; exit 2; }
+	@$(AWS) sts get-caller-identity >/dev/null 2>&1 || { echo "make deploy: no usable AWS credentials (aws sts get-caller-identity failed); run aws configure or aws sso login, or set AWS_PROFILE" >&2; exit 2; }
+	$(SAM) build --config-env $(ENV)
+	$(SAM) deploy --config-env $(ENV)
