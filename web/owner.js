@@ -3,7 +3,7 @@
 // Administrator log with names, human action labels, details and filters.
 
 import { call, send } from "./api.js";
-import { $, el, button, show, notice, fillDetails, when, currentView, ROLE, ADMIN_STATUS, PUSH_STATUS, ACTION, OUTCOME, label } from "./ui.js";
+import { $, el, button, show, notice, fillDetails, when, emailDelivery, currentView, ROLE, ADMIN_STATUS, PUSH_STATUS, ACTION, OUTCOME, label } from "./ui.js";
 import { session, fail, accountName, setBackView } from "./app.js";
 import { renderAuth, confirmStep } from "./reactivation.js";
 
@@ -50,8 +50,11 @@ export async function showAdmin(id) {
     const a = await call("GET", "/v1/admins/" + encodeURIComponent(id));
     if (currentView() !== "admin") return;
     $("admin-title").textContent = a.name;
-    fillDetails($("admin-details"), [["Email", a.email], ["Role", label(ROLE, a.role)], ["Status", label(ADMIN_STATUS, a.status)],
-      ["Account", a.account ? a.account.name : ""]]);
+    const details = [["Email", a.email], ["Role", label(ROLE, a.role)], ["Status", label(ADMIN_STATUS, a.status)],
+      ["Account", a.account ? a.account.name : ""]];
+    const delivery = emailDelivery(a.email_status);
+    if (delivery) details.splice(1, 0, ["Email delivery", delivery]);
+    fillDetails($("admin-details"), details);
     if (a.status === "locked") {
       const p = el("p", null, { class: "actions" });
       p.appendChild(button("Reset lockout", () => confirmStep({

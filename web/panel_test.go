@@ -688,10 +688,17 @@ func TestPanelOwnerReactivatesAdministrator(t *testing.T) {
 	}
 	checkView(t, ctx, "admins")
 
+	// SES reported a permanent bounce of Adam's address (shared/sesevents):
+	// his page says so beside the address, with what to do instead.
+	recordBounce(t, s, "admin@acme.example", "smtp; 550 5.1.1 user unknown")
 	click(t, ctx, "Adam Admin")
 	waitText(t, ctx, "#admin-title", "Adam Admin")
 	waitShown(t, ctx, "#reactivate-admin")
+	if got := text(t, ctx, "#admin-details"); !strings.Contains(got, "Bounced on") || !strings.Contains(got, "550 5.1.1 user unknown") || !strings.Contains(got, "use the QR code") {
+		t.Errorf("the admin page does not say the address bounced: %q", got)
+	}
 	checkView(t, ctx, "admin-detail")
+	clearEmailStatus(t, s, "acme-admin") // the procedure below emails Adam the link
 	click(t, ctx, "Reactivate Duo Push for Adam Admin")
 	waitText(t, ctx, "#confirm-title", "Reactivate Duo Push for Adam Admin?")
 	if n := len(w.sent("POST", "/duo-push/reactivation$")); n != 0 {

@@ -32,6 +32,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"push-reactivation/infra/localstack"
+	"push-reactivation/shared/domain"
+	"push-reactivation/shared/dynamo"
 )
 
 var (
@@ -385,13 +387,7 @@ func emailsTo(t *testing.T, s *localstack.Stack, address, about string) []stored
 // of every session item of adminID.
 func sessionItems(t *testing.T, s *localstack.Stack, adminID string) (*dynamodb.Client, []map[string]types.AttributeValue) {
 	t.Helper()
-	client := dynamodb.New(dynamodb.Options{
-		Region: "us-east-1", BaseEndpoint: aws.String(s.DynamoDBURL),
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: "local", SecretAccessKey: "local"}, nil
-		}),
-		DisableValidateResponseChecksum: true,
-	})
+	client := localClient(s)
 	out, err := client.Scan(context.Background(), &dynamodb.ScanInput{
 		TableName:        aws.String(s.TableName),
 		FilterExpression: aws.String("begins_with(PK, :p) AND admin_id = :a"),
@@ -430,6 +426,40 @@ func ageSessions(t *testing.T, s *localstack.Stack, adminID string) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// recordBounce records an SES permanent bounce of address, as
+// shared/sesevents does when SES reports one.
+func recordBounce(t *testing.T, s *localstack.Stack, address, detail string) {
+	t.Helper()
+	st := domain.EmailStatus{State: domain.EmailBounced, At: time.Now().UTC(), Detail: detail, Email: address, MessageID: "panel-test-bounce"}
+	if changed, err := panelStore(s).RecordEmailStatus(context.Background(), st); err != nil || !changed {
+		t.Fatalf("record bounce of %s: changed %v, %v", address, changed, err)
+	}
+}
+
+// clearEmailStatus forgets adminID's bounce, as adminctl clear-email-status does.
+func clearEmailStatus(t *testing.T, s *localstack.Stack, adminID string) {
+	t.Helper()
+	if err := panelStore(s).ClearEmailStatus(context.Background(), adminID); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// panelStore is the stack's table through the production store.
+func panelStore(s *localstack.Stack) *dynamo.Store {
+	return dynamo.New(localClient(s), s.TableName, domain.SystemClock{})
+}
+
+// localClient is a DynamoDB client of the stack's embedded DynamoDB.
+func localClient(s *localstack.Stack) *dynamodb.Client {
+	return dynamodb.New(dynamodb.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(s.DynamoDBURL),
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: "local", SecretAccessKey: "local"}, nil
+		}),
+		DisableValidateResponseChecksum: true,
+	})
 }
 
 // endSessions deletes every session of adminID, as their expiry would.

@@ -5,7 +5,7 @@
 // picked up again after a reload.
 
 import { ApiError, Intent, call, send, sleep, backoff, humanDuration } from "./api.js";
-import { $, el, button, show, showError, notice, fillDetails, when, onLeave, currentView, ROLE, PUSH_STATUS, label } from "./ui.js";
+import { $, el, button, show, showError, notice, fillDetails, when, emailDelivery, onLeave, currentView, ROLE, PUSH_STATUS, label } from "./ui.js";
 import { session, fail, attempt, accountName, inChildAccount, switchAccount, setBackView } from "./app.js";
 
 // target says whose Duo Push a view is about: {self: true} or an admin of
@@ -22,6 +22,8 @@ export async function showProfile() {
     const pairs = [["Name", p.name], ["Email", p.email], ["Role", label(ROLE, p.role)],
       ["Acting account", accountName(session.acting_account)]];
     if (session.home_account !== session.acting_account) pairs.push(["Home account", accountName(session.home_account)]);
+    const delivery = emailDelivery(p.email_status);
+    if (delivery) pairs.splice(2, 0, ["Email delivery", delivery]);
     fillDetails($("profile-details"), pairs);
     renderAuth($("profile-auth"), p, selfTarget);
   } catch (err) { fail(err, showProfile); }

@@ -97,6 +97,16 @@ export function fillDetails(dl, pairs) {
 
 export const when = (iso) => (iso ? new Date(iso).toLocaleString() : "");
 
+// emailDelivery says why mail to an admin's address no longer goes out
+// (email_status: an SES permanent bounce or a spam complaint), or null
+// while it goes through, so the page can say it beside the address.
+export function emailDelivery(st) {
+  if (!st || !st.state) return null;
+  const what = st.state === "complained" ? "Marked as spam" : "Bounced";
+  return what + " on " + when(st.at) + (st.detail ? ": " + st.detail : "") +
+    ". Emailed links cannot be sent to this address until an operator clears it; use the QR code.";
+}
+
 export const ROLE = {
   owner: "Owner", administrator: "Administrator", application_manager: "Application Manager",
   user_manager: "User Manager", help_desk: "Help Desk", billing: "Billing", read_only: "Read-only",
