@@ -30,32 +30,37 @@ func (s *Service) notAuthenticated(r *apigw.Request, reason string, attrs ...any
 	return domain.NewError(domain.CodeNotAuthenticated)
 }
 
-// verify authenticates a signed device request (DESIGN.md §5): the
-// Authorization header names the credential (pkey) and carries an RSA
-// PKCS#1 v1.5 SHA-512 signature over x-duo-date, the method, the
-// configured API host, the path and the form fields; the date must lie
-// within domain.DeviceClockSkew of our clock; the credential must exist and
-// be active. The cheap checks come first, so a replayed or malformed
-// request costs neither a read nor an RSA operation. An akey field, when
-// sent, must be the credential's. One round trip (the credential).
+// verify authenticates a signed device request (DESIGN.md §5) with
+// devicesig, the one verifier: devicesig.Check does the cheap checks
+// (Authorization header form, x-duo-date within domain.DeviceClockSkew of
+// our clock), so a replayed or malformed request costs neither a read nor
+// an RSA operation; then the credential named by the pkey must exist and
+// be active, and Claim.VerifyKey checks the signature with its key against
+// the configured API host. An akey field, when sent, must be the
+// credential's. One round trip (the credential). This function is only the
+// HTTP glue: which credential, and what a failure looks like.
 func (s *Service) verify(ctx context.Context, r *apigw.Request) (*signed, error) {
 	form, err := r.Form()
 	if err != nil {
 		return nil, err
 	}
-	pkey, sig, err := devicesig.ParseAuthorization(r.Header("authorization"))
+	claim, err := devicesig.Check(devicesig.Request{
+		Method:        r.Method,
+		Path:          r.Path,
+		Date:          r.Header("x-duo-date"),
+		Authorization: r.Header("authorization"),
+		Params:        form,
+	}, s.Clock.Now(), domain.DeviceClockSkew)
 	if err != nil {
-		return nil, s.notAuthenticated(r, "malformed authorization")
-	}
-	date := r.Header("x-duo-date")
-	if _, err := devicesig.CheckDate(date, s.Clock.Now(), domain.DeviceClockSkew); err != nil {
-		reason := "malformed date"
+		// The error text names the part at fault and never repeats the
+		// header or the signature (devicesig's promise).
+		reason := "malformed header"
 		if errors.Is(err, devicesig.ErrStaleDate) {
 			reason = "stale date"
 		}
-		return nil, s.notAuthenticated(r, reason)
+		return nil, s.notAuthenticated(r, reason, "error", err.Error())
 	}
-	cred, err := s.Store.GetCredential(ctx, pkey)
+	cred, err := s.Store.GetCredential(ctx, claim.Pkey)
 	if errors.Is(err, domain.ErrNotFound) {
 		return nil, s.notAuthenticated(r, "unknown credential")
 	}
@@ -69,49 +74,11 @@ func (s *Service) verify(ctx context.Context, r *apigw.Request) (*signed, error)
 	if err != nil {
 		return nil, s.notAuthenticated(r, "stored key unusable", "credential_id", cred.ID)
 	}
-	ok := false
-	for _, c := range canonicalForms(date, r.Method, reactivation.Host(s.APIHost), r.Path, form) {
-		if devicesig.VerifySignature(pub, c, sig) == nil {
-			ok = true
-			break
-		}
-	}
-	if !ok {
+	if err := claim.VerifyKey(pub, reactivation.Host(s.APIHost)); err != nil {
 		return nil, s.notAuthenticated(r, "bad signature", "credential_id", cred.ID)
 	}
 	if vs, sent := form["akey"]; sent && (len(vs) != 1 || !secret.Equal(vs[0], cred.AKey)) {
 		return nil, s.notAuthenticated(r, "akey does not match", "credential_id", cred.ID)
 	}
 	return &signed{cred: cred, form: form}, nil
-}
-
-// canonicalForms lists the strings a genuine client may have signed for
-// this request. The first is the contract's (devicesig.Canonical: every
-// form field, sorted, quote_plus-encoded). Some public Python clients
-// also put a "host" entry (the API host from the QR code) into the dict
-// they sign but not into the request; they then sign either the sorted
-// fields with host among them, or, iterating the dict in insertion order,
-// the fields followed by "&host=<host>". Those two are accepted as well,
-// only with host equal to our API host and only when the request itself
-// carries no host field. That widens nothing an attacker can use: every
-// form still covers the whole request as sent, under the device's key.
-func canonicalForms(date, method, host, path string, form url.Values) []string {
-	base := devicesig.Canonical(date, method, host, path, form)
-	if _, has := form["host"]; has {
-		return []string{base}
-	}
-	withHost := make(url.Values, len(form)+1)
-	for k, vs := range form {
-		withHost[k] = vs
-	}
-	withHost.Set("host", host)
-	appended := base + "&host=" + url.QueryEscape(host)
-	if devicesig.EncodeParams(form) == "" {
-		appended = base + "host=" + url.QueryEscape(host)
-	}
-	sorted := devicesig.Canonical(date, method, host, path, withHost)
-	if sorted == appended {
-		return []string{base, sorted}
-	}
-	return []string{base, sorted, appended}
 }
