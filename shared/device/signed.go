@@ -8,7 +8,6 @@ import (
 	"push-reactivation/shared/apigw"
 	"push-reactivation/shared/devicesig"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/reactivation"
 	"push-reactivation/shared/secret"
 )
 
@@ -74,7 +73,7 @@ func (s *Service) verify(ctx context.Context, r *apigw.Request) (*signed, error)
 	if err != nil {
 		return nil, s.notAuthenticated(r, "stored key unusable", "credential_id", cred.ID)
 	}
-	if err := claim.VerifyKey(pub, reactivation.Host(s.APIHost)); err != nil {
+	if err := claim.VerifyKey(pub, domain.APIHostForCodes(s.APIHost)); err != nil {
 		return nil, s.notAuthenticated(r, "bad signature", "credential_id", cred.ID)
 	}
 	if vs, sent := form["akey"]; sent && (len(vs) != 1 || !secret.Equal(vs[0], cred.AKey)) {

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/reactivation"
+	"push-reactivation/shared/qrpng"
 	"push-reactivation/shared/render"
 	"push-reactivation/shared/sesmail"
 )
@@ -40,13 +40,13 @@ const timeLayout = "Mon, 2 Jan 2006 15:04 MST"
 // the expiry and the steps on the phone. It carries the code, so neither
 // the message nor anything derived from it is ever logged.
 func (s *Service) message(to *domain.Admin, requestedBy, code string, expires time.Time) (sesmail.Message, error) {
-	png, err := reactivation.QRPNG(reactivation.Barcode(code, s.APIHost))
+	png, err := qrpng.Encode(domain.Barcode(code, s.APIHost))
 	if err != nil {
 		return sesmail.Message{}, err
 	}
 	// RequestedBy is the Owner who sent it, or "" when the admin asked.
 	data := render.Data{
-		"Name": displayName(to), "RequestedBy": requestedBy, "Link": reactivation.ActivationURL(s.APIHost, code),
+		"Name": displayName(to), "RequestedBy": requestedBy, "Link": domain.ActivationURL(s.APIHost, code),
 		"ExpiresAt": expires.UTC().Format(timeLayout), "QRContentID": QRContentID,
 	}
 	var text, html strings.Builder
