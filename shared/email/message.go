@@ -8,7 +8,6 @@ import (
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/qrpng"
 	"push-reactivation/shared/render"
-	"push-reactivation/shared/sesmail"
 )
 
 //go:embed templates/activation.txt
@@ -39,10 +38,10 @@ const timeLayout = "Mon, 2 Jan 2006 15:04 MST"
 // and inline the QR image of the barcode <code>-<HOST_B64> (DESIGN.md §4),
 // the expiry and the steps on the phone. It carries the code, so neither
 // the message nor anything derived from it is ever logged.
-func (s *Service) message(to *domain.Admin, requestedBy, code string, expires time.Time) (sesmail.Message, error) {
+func (s *Service) message(to *domain.Admin, requestedBy, code string, expires time.Time) (domain.EmailMessage, error) {
 	png, err := qrpng.Encode(domain.Barcode(code, s.APIHost))
 	if err != nil {
-		return sesmail.Message{}, err
+		return domain.EmailMessage{}, err
 	}
 	// RequestedBy is the Owner who sent it, or "" when the admin asked.
 	data := render.Data{
@@ -51,14 +50,14 @@ func (s *Service) message(to *domain.Admin, requestedBy, code string, expires ti
 	}
 	var text, html strings.Builder
 	if err := textTemplate.Execute(&text, data); err != nil {
-		return sesmail.Message{}, err
+		return domain.EmailMessage{}, err
 	}
 	if err := htmlTemplate.Execute(&html, data); err != nil {
-		return sesmail.Message{}, err
+		return domain.EmailMessage{}, err
 	}
-	return sesmail.Message{
+	return domain.EmailMessage{
 		To: to.Email, Subject: Subject, Text: text.String(), HTML: html.String(),
-		Inline: []sesmail.Inline{{ContentID: QRContentID, Filename: "duo-push-activation.png", ContentType: "image/png", Data: png}},
+		Inline: []domain.EmailInline{{ContentID: QRContentID, Filename: "duo-push-activation.png", ContentType: "image/png", Data: png}},
 	}, nil
 }
 
