@@ -267,7 +267,7 @@ func TestWhoMayAsk(t *testing.T) {
 	t.Run("own reactivation from a child account", func(t *testing.T) {
 		tok := f.SessionFor("msp@umbrella.example")
 		id4, _ := f.startSelf(tok)
-		if err := f.Deps.Store.SetActingAccount(f.Ctx, secret.Hash(tok), "umbrella-child"); err != nil {
+		if err := f.SetActingAccount(secret.Hash(tok), "umbrella-child"); err != nil {
 			t.Fatal(err)
 		}
 		apptest.ExpectFail(t, call(tok, emailPath(id4), ""), 403, int(domain.CodeChildAccount))
