@@ -157,7 +157,7 @@ func TestActivateFromOtherInputs(t *testing.T) {
 	f := newFixture(t)
 	p := f.newPhone(0)
 
-	own, err := qrcode.Encode(reactivation.Barcode(f.start("admin@acme.example").Code, apptest.APIHost), qrcode.Low, 200)
+	own, err := qrcode.Encode(domain.Barcode(f.start("admin@acme.example").Code, apptest.APIHost), qrcode.Low, 200)
 	if err != nil {
 		t.Fatal(err)
 	}

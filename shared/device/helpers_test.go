@@ -239,7 +239,7 @@ func (f *fixture) push(p phone, verification string) domain.LoginTx {
 		tx.VerificationCodeHash = f.Deps.Config.Codes.Hash(secret.PushVerificationCode, verification)
 		tx.VerificationCodeLength = len(verification)
 	}
-	if err := f.Deps.Store.PutPushForTest(f.Ctx, tx); err != nil {
+	if err := f.PutPush(tx); err != nil {
 		f.T.Fatal(err)
 	}
 	return tx

@@ -12,7 +12,7 @@ import (
 
 	"push-reactivation/shared/apigw"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/reactivation"
+	"push-reactivation/shared/qrpng"
 	"push-reactivation/shared/render"
 	"push-reactivation/shared/secret"
 )
@@ -67,8 +67,8 @@ func (s *Service) landing(ctx context.Context, r *apigw.Request) (*apigw.Respons
 	if err != nil {
 		return nil, err
 	}
-	barcode := reactivation.Barcode(code, s.APIHost)
-	png, err := reactivation.QRPNG(barcode)
+	barcode := domain.Barcode(code, s.APIHost)
+	png, err := qrpng.Encode(barcode)
 	if err != nil {
 		return nil, err
 	}

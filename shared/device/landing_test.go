@@ -15,7 +15,7 @@ import (
 	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/apigw"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/reactivation"
+	"push-reactivation/shared/qrpng"
 	"push-reactivation/shared/tablespec"
 )
 
@@ -47,7 +47,7 @@ func TestLandingPage(t *testing.T) {
 	}
 	checkLandingHeaders(t, resp)
 	page := resp.Body
-	barcode := reactivation.Barcode(emailCode, apptest.APIHost)
+	barcode := domain.Barcode(emailCode, apptest.APIHost)
 	if !strings.Contains(page, `href="duo://`+barcode+`"`) || !strings.Contains(page, "Open in Duo Mobile") {
 		t.Fatalf("no Duo Mobile link for %s in\n%s", barcode, page)
 	}
@@ -61,10 +61,10 @@ func TestLandingPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if img, err := png.Decode(bytes.NewReader(raw)); err != nil || img.Bounds().Dx() < reactivation.QRSize {
+	if img, err := png.Decode(bytes.NewReader(raw)); err != nil || img.Bounds().Dx() < qrpng.Size {
 		t.Fatalf("QR image: %v", err)
 	}
-	if want, _ := reactivation.QRPNG(barcode); !bytes.Equal(raw, want) {
+	if want, _ := qrpng.Encode(barcode); !bytes.Equal(raw, want) {
 		t.Fatal("the QR image is not the barcode's")
 	}
 	// The emailed link lives 24 hours.

@@ -16,10 +16,10 @@
 //
 // The server-side flow is:
 //
-//	pkey, _, err := devicesig.ParseAuthorization(req.Authorization) // 401 on error
-//	cred, err := store.GetCredential(ctx, pkey)                      // 401 if unknown or revoked
+//	claim, err := devicesig.Check(req, now, domain.DeviceClockSkew) // 401 on error
+//	cred, err := store.GetCredential(ctx, claim.Pkey)             // 401 if unknown or revoked
 //	pub, err := devicesig.ParsePublicKeyPEM(cred.PublicKeyPEM)
-//	_, err = devicesig.Verify(pub, cfg.APIHost, req, now, domain.DeviceClockSkew) // 401 on error
+//	err = claim.VerifyKey(pub, cfg.APIHost)                // 401 on error
 //
 // and the device side is:
 //
@@ -107,7 +107,9 @@ func Sign(key *rsa.PrivateKey, pkey, date, method, host, path string, params url
 // header is well formed, x-duo-date lies within skew of now, and the
 // signature covers this method, host, path, date and these params. It
 // returns the pkey named in the header (the caller used [ParseAuthorization]
-// to find pub by that same pkey).
+// to find pub by that same pkey). It is [Check] followed by
+// [Claim.VerifyKey], the two halves the server calls with the credential
+// lookup in between.
 //
 // host must be the configured API host (as put into the QR code, with
 // ":port" when not 443), never the Host header of the request: a signature
@@ -121,17 +123,14 @@ func Verify(pub *rsa.PublicKey, host string, req Request, now time.Time, skew ti
 	if pub == nil {
 		return "", errors.New("devicesig: Verify: nil public key")
 	}
-	pkey, sig, err := ParseAuthorization(req.Authorization)
+	claim, err := Check(req, now, skew)
 	if err != nil {
 		return "", err
 	}
-	if _, err := CheckDate(req.Date, now, skew); err != nil {
+	if err := claim.VerifyKey(pub, host); err != nil {
 		return "", err
 	}
-	if err := VerifySignature(pub, Canonical(req.Date, req.Method, host, req.Path, req.Params), sig); err != nil {
-		return "", err
-	}
-	return pkey, nil
+	return claim.Pkey, nil
 }
 
 // VerifySignature checks that sig is pub's RSA PKCS#1 v1.5 SHA-512

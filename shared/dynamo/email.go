@@ -15,13 +15,6 @@ import (
 // most domain.MaxEmailsPerReactivation times, and a failed send is undone.
 // docs/table.md ("Activation emails") explains the two transactions.
 
-// IssuedEmailCode is what AddEmailCode wrote, kept so VoidEmailCode can
-// undo exactly that.
-type IssuedEmailCode struct {
-	n   NewEmailCode
-	hit Hit // the email's entry in the admin's daily log
-}
-
 // AddEmailCode gives a reactivation a new emailed code in one transaction:
 //  1. the per-admin daily email log (a sliding window, rate.go), so a
 //     refused email consumes nothing;
@@ -76,7 +69,7 @@ func (s *Store) AddEmailCode(ctx context.Context, n NewEmailCode) (*IssuedEmailC
 	if err != nil {
 		return nil, fmt.Errorf("dynamo: add email code: %w", err)
 	}
-	return &IssuedEmailCode{n: n, hit: hit}, nil
+	return &IssuedEmailCode{Code: n, Hit: hit}, nil
 }
 
 // emailHashIs is the condition that a reactivation's email code is hash;
@@ -112,8 +105,8 @@ func emailHashIs(hash string, values map[string]types.AttributeValue) string {
 // email reached its reader after all, and nothing is undone. Two round
 // trips (log read, transaction), four when the reactivation moved on.
 func (s *Store) VoidEmailCode(ctx context.Context, issued *IssuedEmailCode, reason string) error {
-	e := issued.hit.entry()
-	refund := []rateRefund{{RateSubject: RateSubject{Limit: issued.hit.Limit, Subject: issued.hit.Subject}, match: func(x string) bool { return x == e }}}
+	e := entry(issued.Hit)
+	refund := []rateRefund{{RateSubject: RateSubject{Limit: issued.Hit.Limit, Subject: issued.Hit.Subject}, match: func(x string) bool { return x == e }}}
 	err := s.refund(ctx, refund, s.voidItems(issued, reason, true))
 	if transactionConflict(err) {
 		err = s.refund(ctx, refund, s.voidItems(issued, reason, false))
@@ -130,7 +123,7 @@ func (s *Store) VoidEmailCode(ctx context.Context, issued *IssuedEmailCode, reas
 }
 
 func (s *Store) voidItems(issued *IssuedEmailCode, reason string, restore bool) []types.TransactWriteItem {
-	n, now := issued.n, s.clock.Now()
+	n, now := issued.Code, s.clock.Now()
 	before, newHash := n.Before, n.Code.Hash
 	statusName := map[string]string{"#s": "status"}
 	pending, cancelled := str(string(domain.ReactivationPending)), str(string(domain.ReactivationCancelled))

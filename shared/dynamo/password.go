@@ -19,15 +19,6 @@ import (
 // the caller passes a digest of its normalised form (a password typed into
 // the email field must not land in the table).
 
-// PasswordAttempt is an attempt whose hits are taken: it ends with
-// PasswordFailed or PasswordSucceeded.
-type PasswordAttempt struct {
-	guard    PasswordGuard
-	emailKey string
-	address  string
-	hits     []Hit
-}
-
 // accountSubject is the per-account log. An address that logged in to
 // this account lately (one of the last five) is exempt from its slowdown:
 // the slowdown holds back guessers from elsewhere, while the real user at
@@ -51,7 +42,7 @@ func (s *Store) ReservePasswordAttempt(ctx context.Context, g PasswordGuard, ema
 	if err != nil {
 		return nil, err
 	}
-	return &PasswordAttempt{guard: g, emailKey: emailKey, address: address, hits: hits}, nil
+	return &PasswordAttempt{Guard: g, EmailKey: emailKey, Address: address, Hits: hits}, nil
 }
 
 // PasswordFailed records a failed attempt (wrong password or unknown
@@ -63,9 +54,9 @@ func (s *Store) ReservePasswordAttempt(ctx context.Context, g PasswordGuard, ema
 func (s *Store) PasswordFailed(ctx context.Context, a *PasswordAttempt, ev *domain.AuditEvent, bucket time.Duration) error {
 	now := s.clock.Now()
 	items := []types.TransactWriteItem{
-		s.txUpdate(rateKey(a.guard.PerAccount, a.emailKey), "SET #t = :ttl, #type = :type ADD failures :one",
+		s.txUpdate(rateKey(a.Guard.PerAccount, a.EmailKey), "SET #t = :ttl, #type = :type ADD failures :one",
 			"", map[string]string{"#t": attrTTL, "#type": attrType},
-			map[string]types.AttributeValue{":ttl": unix(now.Add(a.guard.Remember)), ":type": str(typeRate), ":one": num(1)}),
+			map[string]types.AttributeValue{":ttl": unix(now.Add(a.Guard.Remember)), ":type": str(typeRate), ":one": num(1)}),
 	}
 	if ev != nil {
 		item, err := s.TxCountAudit(*ev, bucket)
@@ -85,7 +76,7 @@ func (s *Store) PasswordFailed(ctx context.Context, a *PasswordAttempt, ev *doma
 // nothing else changes, so an outage counts nothing against the limits
 // (DESIGN.md §4.1, "Dependencies down"). Two round trips.
 func (s *Store) PasswordAbandoned(ctx context.Context, a *PasswordAttempt) error {
-	if err := s.RefundHits(ctx, a.hits...); err != nil {
+	if err := s.RefundHits(ctx, a.Hits...); err != nil {
 		return fmt.Errorf("dynamo: give back password attempt: %w", err)
 	}
 	return nil
@@ -96,15 +87,15 @@ func (s *Store) PasswordAbandoned(ctx context.Context, a *PasswordAttempt) error
 // failures go back to 0 and the address joins the account's known ones,
 // in one transaction. Two round trips.
 func (s *Store) PasswordSucceeded(ctx context.Context, a *PasswordAttempt) error {
-	refunds := make([]rateRefund, len(a.hits))
-	for i, h := range a.hits {
-		e := h.entry()
+	refunds := make([]rateRefund, len(a.Hits))
+	for i, h := range a.Hits {
+		e := entry(h)
 		refunds[i] = rateRefund{RateSubject: RateSubject{Limit: h.Limit, Subject: h.Subject}, match: func(x string) bool { return x == e }}
 	}
 	// The account log is last: its failures go back to 0 and this address
 	// becomes a known one.
-	refunds[len(refunds)-1].Keep = a.guard.Remember
-	refunds[len(refunds)-1].success = rateSuccess{succeeded: true, address: a.address}
+	refunds[len(refunds)-1].Keep = a.Guard.Remember
+	refunds[len(refunds)-1].success = rateSuccess{succeeded: true, address: a.Address}
 	return s.refund(ctx, refunds, nil)
 }
 

@@ -133,16 +133,3 @@ func (s *Store) AnswerPush(ctx context.Context, r PushReply) error {
 	}
 	return nil
 }
-
-// PutPushForTest writes tx as a login transaction with a pending push,
-// indexed the way StartLoginPush indexes it, in one write, for tests of
-// the phone side. Production code creates pushes through the login flow
-// (CreateLogin, then StartLoginPush).
-func (s *Store) PutPushForTest(ctx context.Context, tx domain.LoginTx) error {
-	m, err := item(tx, typeLogin, loginPK(tx.ID), skLogin, tx.ExpiresAt.Add(LoginRetention))
-	if err != nil {
-		return err
-	}
-	withGSI1(m, PushGSI1PK(tx.CredentialID), PushGSI1SK(tx.PushID))
-	return s.putNew(ctx, m)
-}

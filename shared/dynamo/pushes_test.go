@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"push-reactivation/internal/testenv/dynamotest"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/secret"
@@ -22,7 +23,7 @@ func (f *fixture) phonePush(t *testing.T, admin domain.Admin, txid, credID, code
 	if code != "" {
 		tx.VerificationCodeHash = secret.Hash(code)
 	}
-	if err := f.store.PutPushForTest(f.ctx, tx); err != nil {
+	if err := dynamotest.PutPush(f.ctx, f.client, f.table, tx); err != nil {
 		t.Fatal(err)
 	}
 	return tx

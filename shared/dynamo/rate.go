@@ -27,20 +27,8 @@ import (
 // Retry-After ("too many at once") rather than an unbounded wait.
 const maxRateAttempts = 8
 
-// Hit is one event counted against a limit, as recorded; a refund gives
-// back exactly this hit and no other.
-type Hit struct {
-	Limit   Limit
-	Subject string
-	At      int64  // unix nanoseconds of the store's clock
-	Tag     string // tells hits of the same instant apart
-
-	// Left is how many more hits the window allowed right after this one
-	// (as read and written by the hit's own round); not stored.
-	Left int
-}
-
-func (h Hit) entry() string {
+// entry is a hit's log entry (a Hit is domain.Hit, see vocabulary.go).
+func entry(h Hit) string {
 	return fmt.Sprintf("%019d/%s", h.At, strings.ReplaceAll(h.Tag, " ", "_"))
 }
 
@@ -109,7 +97,7 @@ func (st *rateState) retryAfter(now time.Time) time.Duration {
 // with returns the live hits plus h, dropping the oldest beyond Max (they
 // can no longer decide anything: only the last Max hits ever do).
 func (st *rateState) with(now time.Time, h Hit) []string {
-	hits := append(st.live(now), h.entry())
+	hits := append(st.live(now), entry(h))
 	slices.Sort(hits)
 	if len(hits) > st.limit.Max {
 		hits = hits[len(hits)-st.limit.Max:]
@@ -420,7 +408,7 @@ func (s *Store) RateHits(ctx context.Context, subjects ...RateSubject) ([]Hit, e
 func (s *Store) RefundHits(ctx context.Context, hits ...Hit) error {
 	refunds := make([]rateRefund, len(hits))
 	for i, h := range hits {
-		e := h.entry()
+		e := entry(h)
 		refunds[i] = rateRefund{RateSubject: RateSubject{Limit: h.Limit, Subject: h.Subject}, match: func(x string) bool { return x == e }}
 	}
 	return s.refund(ctx, refunds, nil)

@@ -62,16 +62,3 @@ func (s *Store) TouchSession(ctx context.Context, tokenHash string, at time.Time
 	}
 	return nil
 }
-
-// SetActingAccount switches the account a session acts in. One round trip.
-func (s *Store) SetActingAccount(ctx context.Context, tokenHash, accountID string) error {
-	_, err := s.update(ctx, key(sessionPK(tokenHash), skSession), "SET acting_account_id = :a", "attribute_exists(PK)", nil,
-		map[string]types.AttributeValue{":a": str(accountID)})
-	if isConditionFailed(err) {
-		return domain.NewError(domain.CodeNotAuthenticated)
-	}
-	if err != nil {
-		return fmt.Errorf("dynamo: switch account: %w", err)
-	}
-	return nil
-}

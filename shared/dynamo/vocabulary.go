@@ -10,6 +10,8 @@ type (
 	ActivationTarget = domain.ActivationTarget
 	AuditFilter      = domain.AuditFilter
 	HOTPAdvance      = domain.HOTPAdvance
+	Hit              = domain.Hit
+	IssuedEmailCode  = domain.IssuedEmailCode
 	Limit            = domain.Limit
 	Lockout          = domain.Lockout
 	LoginCompletion  = domain.LoginCompletion
@@ -18,6 +20,7 @@ type (
 	NewEmailCode     = domain.NewEmailCode
 	NewQRCode        = domain.NewQRCode
 	NewReactivation  = domain.NewReactivation
+	PasswordAttempt  = domain.PasswordAttempt
 	PasswordGuard    = domain.PasswordGuard
 	PushReply        = domain.PushReply
 	Redemption       = domain.Redemption

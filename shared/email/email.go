@@ -21,18 +21,16 @@ import (
 
 	"push-reactivation/shared/app"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/reactivation"
 	"push-reactivation/shared/secret"
-	"push-reactivation/shared/sesmail"
 )
 
 // Store is what the service needs from the store.
 type Store interface {
 	GetAdmin(ctx context.Context, id string) (*domain.Admin, error)
 	GetReactivation(ctx context.Context, id string) (*domain.Reactivation, error)
-	AddEmailCode(ctx context.Context, n domain.NewEmailCode) (*dynamo.IssuedEmailCode, error)
-	VoidEmailCode(ctx context.Context, issued *dynamo.IssuedEmailCode, reason string) error
+	AddEmailCode(ctx context.Context, n domain.NewEmailCode) (*domain.IssuedEmailCode, error)
+	VoidEmailCode(ctx context.Context, issued *domain.IssuedEmailCode, reason string) error
 }
 
 // Reactivations finds a reactivation for a caller, applying the one
@@ -44,7 +42,7 @@ type Reactivations interface {
 
 // Mailer sends one email; *sesmail.Mailer is the implementation.
 type Mailer interface {
-	Send(ctx context.Context, msg sesmail.Message) (messageID string, err error)
+	Send(ctx context.Context, msg domain.EmailMessage) (messageID string, err error)
 }
 
 // Limit is the per-admin daily email limit (DESIGN.md §3, emails row),
@@ -110,7 +108,7 @@ type Sent struct {
 //     MaxEmailsPerAdminDay per target admin (42901 with Retry-After);
 //   - the target admin is not disabled (40901).
 //
-// SES failing with sesmail.IsUnavailable gives 50301, any other send
+// SES failing with domain.ErrPeerUnavailable gives 50301, any other send
 // failure 50001; both undo the new code. Round trips: the reactivation
 // (+ the acting account for an Owner), the target admin when the caller
 // is an Owner, one transaction, the SES call.
@@ -164,7 +162,7 @@ func (s *Service) Send(ctx context.Context, req Request) (*Sent, error) {
 	if err != nil {
 		return nil, err
 	}
-	masked := sesmail.MaskAddress(target.Email)
+	masked := domain.MaskAddress(target.Email)
 	log := s.Log.With("request_id", req.RequestID, "reactivation_id", r.ID, "target_id", target.ID, "to", masked)
 
 	issued, err := s.Store.AddEmailCode(ctx, domain.NewEmailCode{
@@ -208,8 +206,8 @@ func (s *Service) whyRaced(ctx context.Context, id string, now time.Time, raced 
 
 // undo voids the code of an email that was not sent, and turns the send
 // error into the answer: 50301 when SES is unavailable, else 50001.
-func (s *Service) undo(ctx context.Context, log *slog.Logger, issued *dynamo.IssuedEmailCode, sendErr error) error {
-	unavailable := sesmail.IsUnavailable(sendErr)
+func (s *Service) undo(ctx context.Context, log *slog.Logger, issued *domain.IssuedEmailCode, sendErr error) error {
+	unavailable := errors.Is(sendErr, domain.ErrPeerUnavailable)
 	reason := "email could not be sent"
 	if unavailable {
 		reason = "email service unavailable"

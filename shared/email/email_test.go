@@ -15,7 +15,6 @@ import (
 	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/email"
-	"push-reactivation/shared/reactivation"
 	"push-reactivation/shared/secret"
 	"push-reactivation/shared/sesmail"
 )
@@ -74,7 +73,7 @@ func TestEmailedLinkActivatesPhone(t *testing.T) {
 		t.Error("the HTML does not show the inline QR image")
 	}
 	wantBarcode := code + "-bG9jYWxob3N0OjM0NDM" // base64("localhost:3443") without padding
-	if got, _ := apptest.DecodeQR(t, qr.Content); got != wantBarcode || got != reactivation.Barcode(code, "localhost:3443") {
+	if got, _ := apptest.DecodeQR(t, qr.Content); got != wantBarcode || got != domain.Barcode(code, "localhost:3443") {
 		t.Fatalf("QR holds %q, want %q", got, wantBarcode)
 	}
 
@@ -268,7 +267,7 @@ func TestWhoMayAsk(t *testing.T) {
 	t.Run("own reactivation from a child account", func(t *testing.T) {
 		tok := f.SessionFor("msp@umbrella.example")
 		id4, _ := f.startSelf(tok)
-		if err := f.Deps.Store.SetActingAccount(f.Ctx, secret.Hash(tok), "umbrella-child"); err != nil {
+		if err := f.SetActingAccount(secret.Hash(tok), "umbrella-child"); err != nil {
 			t.Fatal(err)
 		}
 		apptest.ExpectFail(t, call(tok, emailPath(id4), ""), 403, int(domain.CodeChildAccount))

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/sesmail"
 )
 
 // undeliverable refuses an address SES reported as bounced for good or
@@ -22,7 +21,7 @@ func undeliverable(a *domain.Admin) error {
 	if st.State == domain.EmailComplained {
 		what = "was marked as spam"
 	}
-	msg := fmt.Sprintf("Email to %s %s on %s", sesmail.MaskAddress(a.Email), what, st.At.UTC().Format("2006-01-02"))
+	msg := fmt.Sprintf("Email to %s %s on %s", domain.MaskAddress(a.Email), what, st.At.UTC().Format("2006-01-02"))
 	if st.Detail != "" {
 		msg += ": " + st.Detail
 	}

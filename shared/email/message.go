@@ -6,9 +6,8 @@ import (
 	"time"
 
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/reactivation"
+	"push-reactivation/shared/qrpng"
 	"push-reactivation/shared/render"
-	"push-reactivation/shared/sesmail"
 )
 
 //go:embed templates/activation.txt
@@ -39,26 +38,26 @@ const timeLayout = "Mon, 2 Jan 2006 15:04 MST"
 // and inline the QR image of the barcode <code>-<HOST_B64> (DESIGN.md §4),
 // the expiry and the steps on the phone. It carries the code, so neither
 // the message nor anything derived from it is ever logged.
-func (s *Service) message(to *domain.Admin, requestedBy, code string, expires time.Time) (sesmail.Message, error) {
-	png, err := reactivation.QRPNG(reactivation.Barcode(code, s.APIHost))
+func (s *Service) message(to *domain.Admin, requestedBy, code string, expires time.Time) (domain.EmailMessage, error) {
+	png, err := qrpng.Encode(domain.Barcode(code, s.APIHost))
 	if err != nil {
-		return sesmail.Message{}, err
+		return domain.EmailMessage{}, err
 	}
 	// RequestedBy is the Owner who sent it, or "" when the admin asked.
 	data := render.Data{
-		"Name": displayName(to), "RequestedBy": requestedBy, "Link": reactivation.ActivationURL(s.APIHost, code),
+		"Name": displayName(to), "RequestedBy": requestedBy, "Link": domain.ActivationURL(s.APIHost, code),
 		"ExpiresAt": expires.UTC().Format(timeLayout), "QRContentID": QRContentID,
 	}
 	var text, html strings.Builder
 	if err := textTemplate.Execute(&text, data); err != nil {
-		return sesmail.Message{}, err
+		return domain.EmailMessage{}, err
 	}
 	if err := htmlTemplate.Execute(&html, data); err != nil {
-		return sesmail.Message{}, err
+		return domain.EmailMessage{}, err
 	}
-	return sesmail.Message{
+	return domain.EmailMessage{
 		To: to.Email, Subject: Subject, Text: text.String(), HTML: html.String(),
-		Inline: []sesmail.Inline{{ContentID: QRContentID, Filename: "duo-push-activation.png", ContentType: "image/png", Data: png}},
+		Inline: []domain.EmailInline{{ContentID: QRContentID, Filename: "duo-push-activation.png", ContentType: "image/png", Data: png}},
 	}, nil
 }
 

@@ -8,7 +8,6 @@ import (
 
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/secret"
-	"push-reactivation/shared/smsvoice"
 )
 
 // attempt is a live login transaction with its admin and account, as read
@@ -162,9 +161,9 @@ func (s *Service) sendPasscode(ctx context.Context, a *attempt, f domain.Factor,
 	// a hanging provider leaves time to give the send back.
 	sendCtx, cancel := context.WithTimeout(ctx, domain.SendTimeout)
 	if f == domain.FactorSMS {
-		err = s.Phone.SendText(sendCtx, a.admin.Phone, smsvoice.PasscodeText(passcode))
+		err = s.Phone.SendText(sendCtx, a.admin.Phone, domain.PasscodeText(passcode))
 	} else {
-		err = s.Phone.SendVoice(sendCtx, a.admin.Phone, smsvoice.PasscodeSSML(passcode))
+		err = s.Phone.SendVoice(sendCtx, a.admin.Phone, domain.PasscodeSSML(passcode))
 	}
 	cancel()
 	if err != nil {
@@ -178,7 +177,7 @@ func (s *Service) sendPasscode(ctx context.Context, a *attempt, f domain.Factor,
 		}
 		s.audit(uctx, s.event(a.admin, c, domain.ActionLoginFactor, domain.OutcomeFailure,
 			map[string]string{"factor": string(f), "reason": "send_failed"}))
-		if smsvoice.IsUnavailable(err) {
+		if errors.Is(err, domain.ErrPeerUnavailable) {
 			s.Log.ErrorContext(ctx, "passcode send failed", "factor", string(f), "error", err.Error())
 			return nil, domain.Unavailable(string(f))
 		}

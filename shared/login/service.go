@@ -18,7 +18,6 @@ import (
 
 	"push-reactivation/shared/app"
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/secret"
 )
 
@@ -31,7 +30,7 @@ type Phone interface {
 
 // Service is the fallback login.
 type Service struct {
-	Store  *dynamo.Store
+	Store  Store
 	Phone  Phone
 	Clock  domain.Clock
 	Random domain.Random

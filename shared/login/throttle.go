@@ -7,7 +7,6 @@ import (
 	"net/netip"
 
 	"push-reactivation/shared/domain"
-	"push-reactivation/shared/dynamo"
 )
 
 // passwordGuard is the password step's throttles (domain rules, issue 11
@@ -49,7 +48,7 @@ func addressKey(ip string) string {
 
 // reservePassword takes one attempt from the throttles before any argon2id
 // work; a full throttle is 42901 with Retry-After.
-func (s *Service) reservePassword(ctx context.Context, normalized string, c Client) (*dynamo.PasswordAttempt, error) {
+func (s *Service) reservePassword(ctx context.Context, normalized string, c Client) (*domain.PasswordAttempt, error) {
 	return s.Store.ReservePasswordAttempt(ctx, passwordGuard, emailKey(normalized), addressKey(c.IP))
 }
 
@@ -57,7 +56,7 @@ func (s *Service) reservePassword(ctx context.Context, normalized string, c Clie
 // known admin, the failure joins the admin's aggregated log event of the
 // hour. A store error here is logged, not answered: the answer must be the
 // same whether the email exists or not.
-func (s *Service) passwordFailed(ctx context.Context, a *dynamo.PasswordAttempt, admin *domain.Admin, c Client) {
+func (s *Service) passwordFailed(ctx context.Context, a *domain.PasswordAttempt, admin *domain.Admin, c Client) {
 	var ev *domain.AuditEvent
 	if admin != nil {
 		e := s.event(admin, c, domain.ActionLoginPassword, domain.OutcomeFailure, map[string]string{"reason": "wrong_password"})
@@ -74,7 +73,7 @@ func (s *Service) passwordFailed(ctx context.Context, a *dynamo.PasswordAttempt,
 // own deadline may be what ended it; if DynamoDB is still down the hits
 // stay counted until they leave their windows, which errs on the side of
 // the limits.
-func (s *Service) passwordAbandoned(ctx context.Context, a *dynamo.PasswordAttempt) {
+func (s *Service) passwordAbandoned(ctx context.Context, a *domain.PasswordAttempt) {
 	dctx, cancel := domain.Detached(ctx)
 	defer cancel()
 	if err := s.Store.PasswordAbandoned(dctx, a); err != nil {
@@ -85,7 +84,7 @@ func (s *Service) passwordAbandoned(ctx context.Context, a *dynamo.PasswordAttem
 // passwordSucceeded gives the attempt back and resets the consecutive
 // failures; failing to is logged (the hits then stay counted, which only
 // errs on the side of the limits).
-func (s *Service) passwordSucceeded(ctx context.Context, a *dynamo.PasswordAttempt) {
+func (s *Service) passwordSucceeded(ctx context.Context, a *domain.PasswordAttempt) {
 	if err := s.Store.PasswordSucceeded(ctx, a); err != nil {
 		s.Log.ErrorContext(ctx, "giving back a password attempt failed", "error", err.Error())
 	}

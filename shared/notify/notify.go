@@ -18,6 +18,7 @@ package notify
 import (
 	"context"
 	_ "embed"
+	"errors"
 	"log/slog"
 	"strings"
 	"time"
@@ -27,12 +28,11 @@ import (
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/render"
 	"push-reactivation/shared/secret"
-	"push-reactivation/shared/sesmail"
 )
 
 // Mailer sends one email; *sesmail.Mailer is the implementation.
 type Mailer interface {
-	Send(ctx context.Context, msg sesmail.Message) (messageID string, err error)
+	Send(ctx context.Context, msg domain.EmailMessage) (messageID string, err error)
 }
 
 // AuditStore records the outcome of each notice.
@@ -129,7 +129,7 @@ func (n *Notifier) PhoneActivated(ctx context.Context, admin *domain.Admin, cred
 // send renders and sends one notice to the admin's address on file, then
 // logs and audits the outcome.
 func (n *Notifier) send(ctx context.Context, notice domain.Notice, to *domain.Admin, actorID string, data render.Data, details map[string]string) {
-	masked := sesmail.MaskAddress(to.Email)
+	masked := domain.MaskAddress(to.Email)
 	log := n.Log.With("notice", string(notice), "admin_id", to.ID, "to", masked)
 	details["notice"], details["to"] = string(notice), masked
 
@@ -150,7 +150,7 @@ func (n *Notifier) send(ctx context.Context, notice domain.Notice, to *domain.Ad
 	if err != nil {
 		outcome = domain.OutcomeFailure
 		details["reason"] = "email could not be sent"
-		if sesmail.IsUnavailable(err) {
+		if errors.Is(err, domain.ErrPeerUnavailable) {
 			details["reason"] = "email service unavailable"
 		}
 		log.Error("security notice not sent", "error", err.Error())
@@ -176,15 +176,15 @@ func (n *Notifier) audit(ctx context.Context, to *domain.Admin, actorID string, 
 }
 
 // render builds the message of a notice from its embedded templates.
-func renderNotice(notice domain.Notice, to string, data render.Data) (sesmail.Message, error) {
+func renderNotice(notice domain.Notice, to string, data render.Data) (domain.EmailMessage, error) {
 	var text, html strings.Builder
 	if err := templates[notice][0].Execute(&text, data); err != nil {
-		return sesmail.Message{}, err
+		return domain.EmailMessage{}, err
 	}
 	if err := templates[notice][1].Execute(&html, data); err != nil {
-		return sesmail.Message{}, err
+		return domain.EmailMessage{}, err
 	}
-	return sesmail.Message{To: to, Subject: subjects[notice], Text: text.String(), HTML: html.String()}, nil
+	return domain.EmailMessage{To: to, Subject: subjects[notice], Text: text.String(), HTML: html.String()}, nil
 }
 
 func displayName(a *domain.Admin) string {

@@ -278,7 +278,7 @@ func TestAdminLogNamesMSPOwner(t *testing.T) {
 	f := newFixture(t)
 	f.createAdmin("child-admin", "umbrella-child", "admin@child.example", domain.RoleAdministrator)
 	token := f.SessionFor("msp@umbrella.example")
-	if err := f.Deps.Store.SetActingAccount(f.Ctx, secret.Hash(token), "umbrella-child"); err != nil {
+	if err := f.SetActingAccount(secret.Hash(token), "umbrella-child"); err != nil {
 		t.Fatal(err)
 	}
 	f.ownerStart(token, "child-admin")

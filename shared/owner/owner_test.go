@@ -325,7 +325,7 @@ func TestMSPOwnerActingInChild(t *testing.T) {
 	f.createAdmin("child-admin", "umbrella-child", "admin@child.example", domain.RoleAdministrator)
 	f.createAdmin("umbrella-ro", "umbrella", "ro@umbrella.example", domain.RoleReadOnly)
 	token := f.SessionFor("msp@umbrella.example")
-	if err := f.Deps.Store.SetActingAccount(f.Ctx, secret.Hash(token), "umbrella-child"); err != nil {
+	if err := f.SetActingAccount(secret.Hash(token), "umbrella-child"); err != nil {
 		t.Fatal(err)
 	}
 	rows := f.listAdmins(token)
@@ -343,14 +343,14 @@ func TestMSPOwnerActingInChild(t *testing.T) {
 	apptest.ExpectFail(t, f.Call(f.owner, apptest.Request{Method: "GET", Path: "/v1/admins/umbrella-ro", Token: token}), 404, 40401)
 
 	// Back in the parent, the child's admin is another account's.
-	if err := f.Deps.Store.SetActingAccount(f.Ctx, secret.Hash(token), "umbrella"); err != nil {
+	if err := f.SetActingAccount(secret.Hash(token), "umbrella"); err != nil {
 		t.Fatal(err)
 	}
 	apptest.ExpectFail(t, f.Call(f.owner, apptest.Request{Method: "GET", Path: "/v1/admins/child-admin", Token: token}), 404, 40401)
 	apptest.ExpectFail(t, f.Call(f.self, apptest.Request{Method: "GET", Path: "/v1/reactivations/" + s.ReactivationID, Token: token}), 404, 40401)
 
 	// A session that claims an unrelated account is refused outright.
-	if err := f.Deps.Store.SetActingAccount(f.Ctx, secret.Hash(token), "acme"); err != nil {
+	if err := f.SetActingAccount(secret.Hash(token), "acme"); err != nil {
 		t.Fatal(err)
 	}
 	apptest.ExpectFail(t, f.Call(f.owner, apptest.Request{Method: "GET", Path: "/v1/admins", Token: token}), 403, 40301)

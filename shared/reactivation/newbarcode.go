@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"push-reactivation/shared/domain"
+	"push-reactivation/shared/qrpng"
 	"push-reactivation/shared/secret"
 )
 
@@ -88,9 +89,9 @@ func (s *Service) NewBarcode(ctx context.Context, req BarcodeRequest) (*Started,
 	if err != nil {
 		return nil, err
 	}
-	started := &Started{Code: code, Barcode: Barcode(code, s.APIHost), ActivationURL: ActivationURL(s.APIHost, code)}
+	started := &Started{Code: code, Barcode: domain.Barcode(code, s.APIHost), ActivationURL: domain.ActivationURL(s.APIHost, code)}
 	// Render before writing: a failure here leaves nothing behind.
-	if started.PNG, err = QRPNG(started.Barcode); err != nil {
+	if started.PNG, err = qrpng.Encode(started.Barcode); err != nil {
 		return nil, err
 	}
 	for attempt := 1; ; attempt++ {

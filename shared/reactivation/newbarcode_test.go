@@ -264,7 +264,7 @@ func TestWhoMayAskForABarcode(t *testing.T) {
 
 	msp := f.SessionFor("msp@umbrella.example")
 	own := f.start(msp, nil)
-	if err := f.Deps.Store.SetActingAccount(f.Ctx, secret.Hash(msp), "umbrella-child"); err != nil {
+	if err := f.SetActingAccount(secret.Hash(msp), "umbrella-child"); err != nil {
 		t.Fatal(err)
 	}
 	apptest.ExpectFail(t, f.barcode(msp, own.ReactivationID), 403, 40302)

@@ -130,7 +130,7 @@ func TestSecondReactivationCancelsFirst(t *testing.T) {
 func TestRefusedFromChildAccount(t *testing.T) {
 	f := newFixture(t)
 	token := f.SessionFor("msp@umbrella.example")
-	if err := f.Deps.Store.SetActingAccount(f.Ctx, secret.Hash(token), "umbrella-child"); err != nil {
+	if err := f.SetActingAccount(secret.Hash(token), "umbrella-child"); err != nil {
 		t.Fatal(err)
 	}
 	fail := apptest.ExpectFail(t, f.call(apptest.Request{Method: "POST", Path: startPath, Token: token, JSON: map[string]any{}}), 403, 40302)
@@ -147,7 +147,7 @@ func TestRefusedFromChildAccount(t *testing.T) {
 		t.Errorf("profile account %+v", p.Account)
 	}
 
-	if err := f.Deps.Store.SetActingAccount(f.Ctx, secret.Hash(token), "umbrella"); err != nil {
+	if err := f.SetActingAccount(secret.Hash(token), "umbrella"); err != nil {
 		t.Fatal(err)
 	}
 	f.start(token, nil)

@@ -14,6 +14,7 @@ import (
 
 	"push-reactivation/shared/app"
 	"push-reactivation/shared/domain"
+	"push-reactivation/shared/qrpng"
 	"push-reactivation/shared/secret"
 )
 
@@ -183,9 +184,9 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error)
 	if err != nil {
 		return nil, err
 	}
-	started := &Started{Code: code, Barcode: Barcode(code, s.APIHost), ActivationURL: ActivationURL(s.APIHost, code)}
+	started := &Started{Code: code, Barcode: domain.Barcode(code, s.APIHost), ActivationURL: domain.ActivationURL(s.APIHost, code)}
 	// Render before writing: a failure here leaves nothing behind.
-	if started.PNG, err = QRPNG(started.Barcode); err != nil {
+	if started.PNG, err = qrpng.Encode(started.Barcode); err != nil {
 		return nil, err
 	}
 	expires := now.Add(validity)

@@ -32,27 +32,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
+	"push-reactivation/shared/domain"
 	"push-reactivation/shared/metrics"
 )
 
-// Message is one email to one recipient.
-type Message struct {
-	To      string
-	Subject string
-	Text    string
-	HTML    string
-	// Inline images, referenced from HTML as cid:<ContentID>. They need an
-	// HTML body.
-	Inline []Inline
-}
-
-// Inline is an image shown inside the HTML body.
-type Inline struct {
-	ContentID   string // without angle brackets, e.g. "qr@push-reactivation"
-	Filename    string // e.g. "qr.png"
-	ContentType string // e.g. "image/png"
-	Data        []byte
-}
+// Message and Inline are the domain's email (domain.EmailMessage): the
+// logic writes it, this package sends it.
+type (
+	Message = domain.EmailMessage
+	Inline  = domain.EmailInline
+)
 
 // Sender is the SES v2 call the Mailer makes; *sesv2.Client implements it.
 type Sender interface {
@@ -110,7 +99,12 @@ func (m *Mailer) Send(ctx context.Context, msg Message) (messageID string, err e
 	out, err := m.client.SendEmail(ctx, in)
 	metrics.FromContext(ctx).Send(ctx, metrics.ChannelEmail, err)
 	if err != nil {
-		return "", fmt.Errorf("sesmail: send to %s: %w", MaskAddress(to.Address), err)
+		err = fmt.Errorf("sesmail: send to %s: %w", MaskAddress(to.Address), err)
+		if IsUnavailable(err) {
+			// The logic asks the domain whether to answer 503, not this package.
+			err = domain.MarkUnavailable(err)
+		}
+		return "", err
 	}
 	return aws.ToString(out.MessageId), nil
 }

@@ -100,7 +100,7 @@ func (s *Sender) SendText(ctx context.Context, to, body string) error {
 	_, err := s.client.SendTextMessage(ctx, in)
 	metrics.FromContext(ctx).Send(ctx, metrics.ChannelSMS, err)
 	if err != nil {
-		return fmt.Errorf("smsvoice: send sms to %s: %w", MaskPhone(to), redact(err, body))
+		return markUnavailable(fmt.Errorf("smsvoice: send sms to %s: %w", MaskPhone(to), redact(err, body)))
 	}
 	return nil
 }
@@ -129,7 +129,7 @@ func (s *Sender) SendVoice(ctx context.Context, to, ssml string) error {
 	_, err = s.client.SendVoiceMessage(ctx, in)
 	metrics.FromContext(ctx).Send(ctx, metrics.ChannelVoice, err)
 	if err != nil {
-		return fmt.Errorf("smsvoice: send voice to %s: %w", MaskPhone(to), redact(err, ssml))
+		return markUnavailable(fmt.Errorf("smsvoice: send voice to %s: %w", MaskPhone(to), redact(err, ssml)))
 	}
 	return nil
 }
@@ -142,6 +142,15 @@ func checkInput(to, body string) error {
 		return fmt.Errorf("%w: empty message body", ErrInvalidInput)
 	}
 	return nil
+}
+
+// markUnavailable marks err with domain.ErrPeerUnavailable when IsUnavailable
+// says so: the logic asks the domain, not this package.
+func markUnavailable(err error) error {
+	if IsUnavailable(err) {
+		return domain.MarkUnavailable(err)
+	}
+	return err
 }
 
 // IsUnavailable reports whether err means the messaging service could not

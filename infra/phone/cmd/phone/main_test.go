@@ -83,7 +83,7 @@ func TestCommand(t *testing.T) {
 	tx := domain.LoginTx{ID: "tx1", AdminID: cred.AdminID, AccountID: cred.AccountID, Status: domain.LoginPending, CreatedAt: now,
 		ExpiresAt: now.Add(domain.LoginTransactionValidity), CredentialID: cred.ID, PushID: "urgid-1",
 		VerificationCodeHash: env.Deps.Config.Codes.Hash(secret.PushVerificationCode, "314"), VerificationCodeLength: 3, PushExpiresAt: now.Add(domain.PushValidity)}
-	if err := env.Deps.Store.PutPushForTest(env.Ctx, tx); err != nil {
+	if err := env.PutPush(tx); err != nil {
 		t.Fatal(err)
 	}
 	if out := must("pending", "--wait", "5s"); !strings.Contains(out, "urgid-1") || !strings.Contains(out, "--code") {
