@@ -1,8 +1,10 @@
 // Package config is the one place that reads configuration: the
 // environment variables declared in template.yaml, and the AWS SDK
-// configuration from the SDK's own standard settings, bounded per kind of
-// call (ForDynamoDB, ForSend). Endpoints are never
-// overridden by custom code paths, only by AWS_ENDPOINT_URL_<SERVICE>.
+// configuration of the functions from the environment Lambda sets
+// (Lambda; the SDK's standard loader is in shared/config/standard, for
+// adminctl and tests), bounded per kind of call (ForDynamoDB, ForSend,
+// ForKMS). Endpoints are never overridden by custom code paths, only by
+// AWS_ENDPOINT_URL_<SERVICE>.
 package config
 
 import (
