@@ -35,6 +35,10 @@ func TestLambdaReadsRegionAndCredentialsFromTheEnvironment(t *testing.T) {
 	if cfg.Region != "eu-west-1" {
 		t.Errorf("region %q", cfg.Region)
 	}
+	// Read at start: the local stack restores its environment after
+	// building a function's configuration.
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SESSION_TOKEN", "")
 	c, err := cfg.Credentials.Retrieve(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -63,6 +67,9 @@ func TestLambdaHonoursEachEndpointVariable(t *testing.T) {
 	cfg, err := config.Lambda()
 	if err != nil {
 		t.Fatal(err)
+	}
+	for v := range want { // read at start too
+		t.Setenv(v, "")
 	}
 	dynamoOptions := dynamo.NewClient(cfg).Options()
 	got := map[string]*string{
