@@ -32,7 +32,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"push-reactivation/shared/config"
+	"push-reactivation/shared/config/standard"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/secret"
@@ -132,7 +132,7 @@ type cli struct {
 }
 
 func (c *cli) connect(ctx context.Context) error {
-	cfg, err := config.AWS(ctx)
+	cfg, err := standard.AWS(ctx)
 	if err != nil {
 		return err
 	}

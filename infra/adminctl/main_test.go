@@ -13,7 +13,7 @@ import (
 	"push-reactivation/internal/testenv"
 	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/app"
-	"push-reactivation/shared/config"
+	"push-reactivation/shared/config/standard"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/login"
@@ -56,7 +56,7 @@ func startDB(t *testing.T) *dynamo.Store {
 	t.Cleanup(func() { _ = srv.Close() })
 	testenv.SetAWSEnv(t)
 	t.Setenv("AWS_ENDPOINT_URL_DYNAMODB", srv.URL)
-	cfg, err := config.AWS(context.Background())
+	cfg, err := standard.AWS(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 
 	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/apigw"
-	"push-reactivation/shared/config"
+	"push-reactivation/shared/config/standard"
 	"push-reactivation/shared/demo"
 	"push-reactivation/shared/domain"
 )
@@ -106,7 +106,7 @@ func TestGatewayStrictRequestsAndUniformAnswers(t *testing.T) {
 	base := edgeGateway(t, func(t *testing.T, id string) *apigw.Router {
 		// apptest.New points the SDK at its peers through the
 		// environment, so config.AWS reaches them as main.go would.
-		aws, err := config.AWS(env.Ctx)
+		aws, err := standard.AWS(env.Ctx)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -92,8 +92,8 @@ var clients = map[string]string{
 
 // TestFunctionsLinkOnlyTheClientsTheyBuild: the AWS service packages in a
 // bootstrap's build are exactly those whose clients its main.go builds.
-// (The SDK's own credential clients, sts and sso, come with the standard
-// configuration loader and are not counted.)
+// (The SDK's own credential clients are not linked at all:
+// TestFunctionsLinkNoCredentialClients.)
 func TestFunctionsLinkOnlyTheClientsTheyBuild(t *testing.T) {
 	services := map[string]bool{}
 	for _, s := range clients {

@@ -19,6 +19,7 @@ import (
 	"push-reactivation/infra/ddblocal"
 	"push-reactivation/infra/seslocal"
 	"push-reactivation/shared/config"
+	"push-reactivation/shared/config/standard"
 	"push-reactivation/shared/dynamo"
 )
 
@@ -37,7 +38,7 @@ func StartDynamoDB(t testing.TB) (*dynamodb.Client, string) {
 	SetAWSEnv(t)
 	t.Setenv("AWS_ENDPOINT_URL_DYNAMODB", srv.URL)
 	ctx := context.Background()
-	cfg, err := config.AWS(ctx)
+	cfg, err := standard.AWS(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,13 +34,16 @@ type Deps struct {
 }
 
 // Env reads the configuration and the SDK configuration from the
-// environment: the first step of every main.go.
-func Env(ctx context.Context) (config.Config, aws.Config, error) {
+// environment: the first step of every main.go. The SDK configuration is
+// the Lambda one (config.Lambda: region, credentials and endpoints from
+// the environment), not the standard loader, whose shared-config and
+// credential clients would double a bootstrap's size for nothing.
+func Env(context.Context) (config.Config, aws.Config, error) {
 	cfg, err := config.FromEnv()
 	if err != nil {
 		return cfg, aws.Config{}, err
 	}
-	awsCfg, err := config.AWS(ctx)
+	awsCfg, err := config.Lambda()
 	return cfg, awsCfg, err
 }
 

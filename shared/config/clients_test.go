@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"push-reactivation/shared/config"
+	"push-reactivation/shared/config/standard"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/sesmail"
@@ -28,7 +29,7 @@ func TestChecksumValidationOnlyForLoopback(t *testing.T) {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
 	for endpoint, disabled := range map[string]bool{"http://127.0.0.1:8000": true, "": false} {
 		t.Setenv("AWS_ENDPOINT_URL_DYNAMODB", endpoint)
-		cfg, err := config.AWS(t.Context())
+		cfg, err := standard.AWS(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,12 +1,13 @@
 // Package config is the one place that reads configuration: the
 // environment variables declared in template.yaml, and the AWS SDK
-// configuration from the SDK's own standard settings, bounded per kind of
-// call (ForDynamoDB, ForSend). Endpoints are never
-// overridden by custom code paths, only by AWS_ENDPOINT_URL_<SERVICE>.
+// configuration of the functions from the environment Lambda sets
+// (Lambda; the SDK's standard loader is in shared/config/standard, for
+// adminctl and tests), bounded per kind of call (ForDynamoDB, ForSend,
+// ForKMS). Endpoints are never overridden by custom code paths, only by
+// AWS_ENDPOINT_URL_<SERVICE>.
 package config
 
 import (
-	"context"
 	"encoding/base64"
 	"fmt"
 	"log/slog"
@@ -20,7 +21,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
 	"push-reactivation/shared/correlation"
 	"push-reactivation/shared/secret"
@@ -149,16 +149,6 @@ func (c Config) Logger() *slog.Logger {
 	// The correlation handler puts the request id on every line logged
 	// with the request's context.
 	return slog.New(correlation.NewHandler(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: c.LogLevel})))
-}
-
-// AWS loads the SDK configuration the standard way (environment, shared
-// files, the Lambda role).
-func AWS(ctx context.Context) (aws.Config, error) {
-	cfg, err := awsconfig.LoadDefaultConfig(ctx)
-	if err != nil {
-		return cfg, fmt.Errorf("config: load AWS configuration: %w", err)
-	}
-	return cfg, nil
 }
 
 // Timeouts of the SDK clients (DESIGN.md §4.1, "Dependencies down": any

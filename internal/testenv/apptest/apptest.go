@@ -26,6 +26,7 @@ import (
 	"push-reactivation/shared/apigw"
 	"push-reactivation/shared/app"
 	"push-reactivation/shared/config"
+	"push-reactivation/shared/config/standard"
 	"push-reactivation/shared/correlation"
 	"push-reactivation/shared/demo"
 	"push-reactivation/shared/domain"
@@ -131,7 +132,7 @@ func New(t testing.TB) *Env {
 		t.Fatal(err)
 	}
 	// Lenient clients, for the same reason as loadedDeadline below.
-	base, err := config.AWS(ctx)
+	base, err := standard.AWS(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

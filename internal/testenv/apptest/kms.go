@@ -9,6 +9,7 @@ import (
 	"push-reactivation/infra/localkms"
 	"push-reactivation/shared/app"
 	"push-reactivation/shared/config"
+	"push-reactivation/shared/config/standard"
 	"push-reactivation/shared/sealing/kmskeys"
 	"push-reactivation/shared/sealing/kmswire"
 )
@@ -43,7 +44,7 @@ func wireKMS(t testing.TB, env *Env, url string, opts ...config.ClientOption) st
 // client bounds (config.ForKMS).
 func (e *Env) kmsKeysAt(url string) *kmskeys.Keys {
 	e.T.Helper()
-	cfg, err := config.AWS(context.Background())
+	cfg, err := standard.AWS(context.Background())
 	if err != nil {
 		e.T.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"push-reactivation/infra/smsvoicelocal"
 	"push-reactivation/internal/testenv"
 	"push-reactivation/shared/config"
+	"push-reactivation/shared/config/standard"
 	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/secret"
 	"push-reactivation/shared/sesmail"
@@ -79,7 +80,7 @@ func NewParallel(t testing.TB, opts Options) *ParallelEnv {
 	t.Cleanup(smsSrv.Close)
 
 	ctx := context.Background()
-	base, err := config.AWS(ctx)
+	base, err := standard.AWS(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
