@@ -17,7 +17,7 @@ import (
 
 	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/shared/apigw"
-	"push-reactivation/shared/config/standard"
+	"push-reactivation/shared/config"
 	"push-reactivation/shared/demo"
 	"push-reactivation/shared/domain"
 )
@@ -105,8 +105,8 @@ func TestGatewayStrictRequestsAndUniformAnswers(t *testing.T) {
 	env := apptest.New(t) // the embedded DynamoDB with the demo data
 	base := edgeGateway(t, func(t *testing.T, id string) *apigw.Router {
 		// apptest.New points the SDK at its peers through the
-		// environment, so config.AWS reaches them as main.go would.
-		aws, err := standard.AWS(env.Ctx)
+		// environment, so config.Lambda reaches them as main.go would.
+		aws, err := config.Lambda()
 		if err != nil {
 			t.Fatal(err)
 		}

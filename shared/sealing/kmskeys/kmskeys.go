@@ -40,8 +40,8 @@ type Keys struct {
 // New returns Keys on keyID through api.
 func New(api API, keyID string) *Keys { return &Keys{api: api, keyID: keyID} }
 
-// NewClient builds the KMS client from the standard SDK configuration
-// (AWS_ENDPOINT_URL_KMS is the only override), bounded like the other
+// NewClient builds the KMS client from the SDK configuration it is given
+// (config.Lambda in the functions; AWS_ENDPOINT_URL_KMS is the only override), bounded like the other
 // clients (config.ForKMS).
 func NewClient(cfg aws.Config, opts ...config.ClientOption) *kms.Client {
 	return kms.NewFromConfig(config.ForKMS(cfg, opts...))
