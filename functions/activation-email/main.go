@@ -28,6 +28,6 @@ func main() {
 	// subscription (shared/sesevents); EMF metric lines on stdout
 	// (shared/metrics).
 	feedback := &sesevents.Handler{Store: d.Store, Log: d.Log}
-	lambda.StartWithOptions(sesevents.Route(email.NewRouter(d, sesmail.FromConfig(aws, cfg)).Handle, feedback),
+	lambda.StartWithOptions(sesevents.Route(email.NewRouter(d.Logic(), sesmail.FromConfig(aws, cfg)).Handle, feedback),
 		lambda.WithContext(metrics.LambdaContext(d.Config.MetricsNamespace)))
 }

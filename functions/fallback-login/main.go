@@ -28,6 +28,6 @@ func main() {
 	// first request (docs/security/kms.md).
 	kmsReady := kmswire.Wire(d, aws)
 	// EMF metric lines on stdout (shared/metrics).
-	lambda.StartWithOptions(login.NewRouter(d, smsvoice.FromConfig(aws, cfg)).Before(kmsReady).Handle,
+	lambda.StartWithOptions(login.NewRouter(d.Logic(), smsvoice.FromConfig(aws, cfg)).Before(kmsReady).Handle,
 		lambda.WithContext(metrics.LambdaContext(d.Config.MetricsNamespace)))
 }

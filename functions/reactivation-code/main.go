@@ -22,6 +22,6 @@ func main() {
 	}
 	d := app.Load(cfg, dynamo.NewClient(aws))
 	// EMF metric lines on stdout (shared/metrics).
-	lambda.StartWithOptions(reactivation.NewRouter(d).Handle,
+	lambda.StartWithOptions(reactivation.NewRouter(d.Logic()).Handle,
 		lambda.WithContext(metrics.LambdaContext(d.Config.MetricsNamespace)))
 }

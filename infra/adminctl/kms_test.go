@@ -87,7 +87,7 @@ func TestReencryptMovesSecretsToTheNewKey(t *testing.T) {
 	loginStatus := func(email string) int {
 		t.Helper()
 		env.ColdKMS() // a new function instance: no cached data key
-		return env.LoginWithDuoMobile(login.NewRouter(env.Deps, env.Phone()), email, phones[email]).Status
+		return env.LoginWithDuoMobile(login.NewRouter(env.Deps.Logic(), env.Phone()), email, phones[email]).Status
 	}
 
 	// Not yet re-encrypted: the old key is still needed.

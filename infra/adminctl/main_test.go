@@ -132,7 +132,7 @@ func TestProvisioning(t *testing.T) {
 	d := app.Load(cfg, dynamo.NewClient(awsCfg))
 	ev := apptest.Event(apptest.Request{Method: "POST", Path: "/v1/login",
 		JSON: map[string]string{"email": "olivia@acme.example", "password": password}})
-	resp, err := login.NewRouter(d, smsvoice.FromConfig(awsCfg, cfg)).Handle(ctx, ev)
+	resp, err := login.NewRouter(d.Logic(), smsvoice.FromConfig(awsCfg, cfg)).Handle(ctx, ev)
 	apptest.CheckContract(t, ev, resp)
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("login: %d %s %v", resp.StatusCode, resp.Body, err)

@@ -28,7 +28,7 @@ func kmsSteps() []step {
 			prepare: func(r *rig) *flow {
 				d := *r.Deps
 				_, ready := r.SealedCodeHashKey(&d)
-				return &flow{router: login.NewRouter(&d, r.Phone()).Before(ready)}
+				return &flow{router: login.NewRouter(d.Logic(), r.Phone()).Before(ready)}
 			},
 			call: func(r *rig, f *flow) *apptest.Response {
 				return r.Call(f.router, apptest.Request{Method: "POST", Path: "/v1/login",

@@ -68,7 +68,7 @@ func newRig(t *testing.T, sesURL string) *rig {
 		return p.URL
 	}})
 	d := r.Deps
-	r.login, r.react, r.email, r.device, r.owner = login.NewRouter(d, r.Phone()), reactivation.NewRouter(d), email.NewRouter(d, r.Mailer()), device.NewRouter(d, r.Mailer()), owner.NewRouter(d, r.Mailer())
+	r.login, r.react, r.email, r.device, r.owner = login.NewRouter(d.Logic(), r.Phone()), reactivation.NewRouter(d.Logic()), email.NewRouter(d.Logic(), r.Mailer()), device.NewRouter(d.Logic(), r.Mailer()), owner.NewRouter(d.Logic(), r.Mailer())
 	return r
 }
 

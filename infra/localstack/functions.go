@@ -24,18 +24,18 @@ import (
 // it builds.
 var Routers = map[string]func(d *app.Deps, cfg config.Config, aws aws.Config) *apigw.Router{
 	"FallbackLoginFunction": func(d *app.Deps, cfg config.Config, aws aws.Config) *apigw.Router {
-		return login.NewRouter(d, smsvoice.FromConfig(aws, cfg))
+		return login.NewRouter(d.Logic(), smsvoice.FromConfig(aws, cfg))
 	},
 	"ReactivationCodeFunction": func(d *app.Deps, _ config.Config, _ aws.Config) *apigw.Router {
-		return reactivation.NewRouter(d)
+		return reactivation.NewRouter(d.Logic())
 	},
 	"OwnerReactivationFunction": func(d *app.Deps, cfg config.Config, aws aws.Config) *apigw.Router {
-		return owner.NewRouter(d, sesmail.FromConfig(aws, cfg))
+		return owner.NewRouter(d.Logic(), sesmail.FromConfig(aws, cfg))
 	},
 	"ActivationEmailFunction": func(d *app.Deps, cfg config.Config, aws aws.Config) *apigw.Router {
-		return email.NewRouter(d, sesmail.FromConfig(aws, cfg))
+		return email.NewRouter(d.Logic(), sesmail.FromConfig(aws, cfg))
 	},
 	"DeviceFunction": func(d *app.Deps, cfg config.Config, aws aws.Config) *apigw.Router {
-		return device.NewRouter(d, sesmail.FromConfig(aws, cfg))
+		return device.NewRouter(d.Logic(), sesmail.FromConfig(aws, cfg))
 	},
 }

@@ -62,9 +62,9 @@ type fixture struct {
 // the API would, in front of the real handlers and the embedded DynamoDB.
 func newFixture(t *testing.T) *fixture {
 	env := apptest.New(t)
-	srv := httptest.NewServer(phonetest.CheckedGateway(apptest.ContractCheck(t), device.NewService(env.Deps).Router(), login.NewRouter(env.Deps, env.Phone()), owner.NewRouter(env.Deps, env.Mailer())))
+	srv := httptest.NewServer(phonetest.CheckedGateway(apptest.ContractCheck(t), device.NewService(env.Deps.Logic()).Router(), login.NewRouter(env.Deps.Logic(), env.Phone()), owner.NewRouter(env.Deps.Logic(), env.Mailer())))
 	t.Cleanup(srv.Close)
-	return &fixture{Env: env, server: srv, react: reactivation.NewService(env.Deps)}
+	return &fixture{Env: env, server: srv, react: reactivation.NewService(env.Deps.Logic())}
 }
 
 // newPhone is an in-memory phone reaching the test server, with one of
@@ -335,7 +335,7 @@ func TestReactivationThroughTheEmulator(t *testing.T) {
 func TestHTTPSWithCA(t *testing.T) {
 	env := apptest.New(t)
 	caFile, cert := localCA(t)
-	srv := httptest.NewUnstartedServer(phonetest.CheckedGateway(apptest.ContractCheck(t), device.NewService(env.Deps).Router()))
+	srv := httptest.NewUnstartedServer(phonetest.CheckedGateway(apptest.ContractCheck(t), device.NewService(env.Deps.Logic()).Router()))
 	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
@@ -349,7 +349,7 @@ func TestHTTPSWithCA(t *testing.T) {
 	tr.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, network, srv.Listener.Addr().String())
 	}
-	f := &fixture{Env: env, react: reactivation.NewService(env.Deps)}
+	f := &fixture{Env: env, react: reactivation.NewService(env.Deps.Logic())}
 	p, err := phone.Load("", phone.WithKey(testKeys()[0]), phone.WithClock(env.Clock.Now), phone.WithHTTPClient(client))
 	if err != nil {
 		t.Fatal(err)

@@ -94,7 +94,7 @@ func sameAnswer(t *testing.T, first, again *apptest.Response) {
 
 func TestReplayedSMSFactorSendsOneSMS(t *testing.T) {
 	env := apptest.New(t)
-	r := login.NewRouter(env.Deps, env.Phone())
+	r := login.NewRouter(env.Deps.Logic(), env.Phone())
 	tx := startLogin(env, r)
 	key := "factor-key-0b6f1c"
 	call := func() *apptest.Response {
@@ -127,7 +127,7 @@ func TestReplayedSMSFactorSendsOneSMS(t *testing.T) {
 // without it the stored answer (here a session token) is out of reach.
 func TestLoginReplayNeedsLoginSecret(t *testing.T) {
 	env := apptest.New(t)
-	r := login.NewRouter(env.Deps, env.Phone())
+	r := login.NewRouter(env.Deps.Logic(), env.Phone())
 	tx := startLogin(env, r)
 	secretHeader := map[string]string{login.LoginSecretHeader: tx.LoginSecret}
 	env.Call(r, apptest.Request{Method: "POST", Path: "/v1/login/" + tx.TxID + "/factor", JSON: map[string]string{"factor": "sms"}, Headers: secretHeader}).OK(t, nil)
@@ -157,7 +157,7 @@ func TestLoginReplayNeedsLoginSecret(t *testing.T) {
 // answer is the stored one or 40902.
 func TestConcurrentReactivationsWithOneKey(t *testing.T) {
 	env := apptest.New(t)
-	r := reactivation.NewRouter(env.Deps)
+	r := reactivation.NewRouter(env.Deps.Logic())
 	token := env.SessionFor(adminEmail)
 	const n = 10
 	resps := make([]*apptest.Response, n)
@@ -220,7 +220,7 @@ func TestConcurrentEmailsWithOneKey(t *testing.T) {
 	srv := testenv.StartSES(t)
 	t.Setenv("AWS_ENDPOINT_URL_SESV2", srv.URL())
 	env := apptest.New(t)
-	react, mail := reactivation.NewRouter(env.Deps), email.NewRouter(env.Deps, env.Mailer())
+	react, mail := reactivation.NewRouter(env.Deps.Logic()), email.NewRouter(env.Deps.Logic(), env.Mailer())
 	token := env.SessionFor(adminEmail)
 	st := env.StartReactivation(react, token, apptest.SelfReactivationPath, nil)
 	const n = 10
@@ -257,7 +257,7 @@ func TestConcurrentEmailsWithOneKey(t *testing.T) {
 
 func TestKeyReusedWithAnotherRequest(t *testing.T) {
 	env := apptest.New(t)
-	r := reactivation.NewRouter(env.Deps)
+	r := reactivation.NewRouter(env.Deps.Logic())
 	token := env.SessionFor(adminEmail)
 	start := func(body any) *apptest.Response {
 		return env.Call(r, apptest.Request{Method: "POST", Path: apptest.SelfReactivationPath, Token: token, JSON: body, Headers: withKey("k1", nil)})
@@ -277,7 +277,7 @@ func TestKeyReusedWithAnotherRequest(t *testing.T) {
 
 func TestAnotherSessionHasItsOwnRecord(t *testing.T) {
 	env := apptest.New(t)
-	r := reactivation.NewRouter(env.Deps)
+	r := reactivation.NewRouter(env.Deps.Logic())
 	var ids []string
 	for _, token := range []string{env.SessionFor(adminEmail), env.SessionFor(adminEmail)} {
 		resp := env.Call(r, apptest.Request{Method: "POST", Path: apptest.SelfReactivationPath, Token: token, JSON: map[string]any{}, Headers: withKey("shared-key", nil)})
@@ -292,7 +292,7 @@ func TestAnotherSessionHasItsOwnRecord(t *testing.T) {
 		t.Fatal("the second session got the first one's answer")
 	}
 	// POST /v1/login: the same email from another address is another caller.
-	lr := login.NewRouter(env.Deps, env.Phone())
+	lr := login.NewRouter(env.Deps.Logic(), env.Phone())
 	var txids []string
 	for _, ip := range []string{"203.0.113.7", "198.51.100.9"} {
 		ev := apptest.Event(apptest.Request{Method: "POST", Path: "/v1/login", JSON: map[string]string{"email": adminEmail, "password": demo.Password}, Headers: withKey("login-key", nil)})
@@ -314,7 +314,7 @@ func TestAnotherSessionHasItsOwnRecord(t *testing.T) {
 
 func TestInvalidIdempotencyKeys(t *testing.T) {
 	env := apptest.New(t)
-	r := reactivation.NewRouter(env.Deps)
+	r := reactivation.NewRouter(env.Deps.Logic())
 	token := env.SessionFor(adminEmail)
 	for _, key := range []string{"", strings.Repeat("a", 256), "tab\there", "nul\x00", "del\x7f", "café"} {
 		resp := env.Call(r, apptest.Request{Method: "POST", Path: apptest.SelfReactivationPath, Token: token, JSON: map[string]any{}, Headers: withKey(key, nil)})
@@ -373,7 +373,7 @@ func itemText(item map[string]types.AttributeValue) string {
 // scope opens them.
 func TestStoredAnswersHoldNoUsableSecret(t *testing.T) {
 	env := apptest.New(t)
-	lr, rr := login.NewRouter(env.Deps, env.Phone()), reactivation.NewRouter(env.Deps)
+	lr, rr := login.NewRouter(env.Deps.Logic(), env.Phone()), reactivation.NewRouter(env.Deps.Logic())
 	const key = "0b6f1c2e-4d1a-4f7e-9a53-5c7e2b1d9f00"
 
 	// POST /v1/login with a key: the answer holds the login secret.
@@ -443,7 +443,7 @@ func TestStoredAnswersHoldNoUsableSecret(t *testing.T) {
 
 func TestCORSAllowsIdempotencyHeaders(t *testing.T) {
 	env := apptest.New(t)
-	r := reactivation.NewRouter(env.Deps)
+	r := reactivation.NewRouter(env.Deps.Logic())
 	resp := env.Call(r, apptest.Request{Method: http.MethodOptions, Path: apptest.SelfReactivationPath, Headers: map[string]string{"Origin": "http://127.0.0.1:3000"}})
 	if !strings.Contains(resp.Headers["Access-Control-Allow-Headers"], apigw.IdempotencyKeyHeader) ||
 		!strings.Contains(resp.Headers["Access-Control-Expose-Headers"], apigw.IdempotentReplayedHeader) {
@@ -608,7 +608,7 @@ func TestDependency503IsNotStored(t *testing.T) {
 		sms = p
 		return p.URL
 	}})
-	r := login.NewRouter(env.Deps, env.Phone())
+	r := login.NewRouter(env.Deps.Logic(), env.Phone())
 	tx := startLogin(env.Env, r)
 	headers := withKey("sms-when-down", map[string]string{login.LoginSecretHeader: tx.LoginSecret})
 	call := func() *apptest.Response {

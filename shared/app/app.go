@@ -15,6 +15,7 @@ import (
 
 	"push-reactivation/shared/apigw"
 	"push-reactivation/shared/config"
+	"push-reactivation/shared/deps"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/dynamo"
 	"push-reactivation/shared/session"
@@ -62,4 +63,15 @@ func New(cfg config.Config, log *slog.Logger, clock domain.Clock, random domain.
 		Sessions:    &session.Service{Store: store, Clock: clock},
 		Idempotency: apigw.Idempotency{Store: store, Clock: clock, Random: random},
 	}
+}
+
+// Logic is what the logic packages' constructors take (shared/deps): the
+// same dependencies with only the configuration values they read. It is
+// built at each call, so a change to d.Config made before the routers are
+// built (kmswire.Wire setting Codes) is seen.
+func (d *Deps) Logic() *deps.Deps[*dynamo.Store] {
+	return &deps.Deps[*dynamo.Store]{Store: d.Store, Common: deps.Common{
+		Settings: deps.Settings{APIHost: d.Config.APIHost, PanelOrigin: d.Config.PanelOrigin, Codes: d.Config.Codes},
+		Log:      d.Log, Clock: d.Clock, Random: d.Random, Sessions: d.Sessions, Idempotency: d.Idempotency,
+	}}
 }

@@ -15,7 +15,7 @@ import (
 	"log/slog"
 
 	"push-reactivation/shared/apigw"
-	"push-reactivation/shared/app"
+	"push-reactivation/shared/deps"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/notify"
 	"push-reactivation/shared/secret"
@@ -61,16 +61,23 @@ type Service struct {
 	Notifier Notifier
 }
 
+// RouterStore is what NewRouter needs: the service's store and the
+// audit log of the notices (shared/notify).
+type RouterStore interface {
+	Store
+	notify.AuditStore
+}
+
 // NewService builds the service from the shared dependencies, without a
 // Notifier.
-func NewService(d *app.Deps) *Service {
-	return &Service{Store: d.Store, Clock: d.Clock, Random: d.Random, APIHost: d.Config.APIHost, Log: d.Log, Codes: d.Config.Codes}
+func NewService[S Store](d *deps.Deps[S]) *Service {
+	return &Service{Store: d.Store, Clock: d.Clock, Random: d.Random, APIHost: d.Settings.APIHost, Log: d.Log, Codes: d.Settings.Codes}
 }
 
 // NewRouter is the router of DeviceFunction: every route of DESIGN.md §5,
 // with the security notice of each activation sent by email through mailer
 // (shared/notify).
-func NewRouter(d *app.Deps, mailer notify.Mailer) *apigw.Router {
+func NewRouter[S RouterStore](d *deps.Deps[S], mailer notify.Mailer) *apigw.Router {
 	s := NewService(d)
 	s.Notifier = notify.New(d, mailer)
 	return s.Router()

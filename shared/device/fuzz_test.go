@@ -53,7 +53,7 @@ func FuzzDeviceRequest(f *testing.F) {
 	watch := &panicWatch{}
 	deps := *fx.Deps
 	deps.Log = slog.New(slog.NewJSONHandler(watch, &slog.HandlerOptions{Level: slog.LevelError}))
-	svc := device.NewService(&deps)
+	svc := device.NewService(deps.Logic())
 	svc.Notifier = &recorder{}
 	router := svc.Router()
 	contract := newContractMemo()

@@ -64,10 +64,10 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	env := apptest.New(t)
-	svc := device.NewService(env.Deps)
+	svc := device.NewService(env.Deps.Logic())
 	notes := &recorder{}
 	svc.Notifier = notes
-	return &fixture{Env: env, svc: svc, router: svc.Router(), react: reactivation.NewService(env.Deps), notes: notes}
+	return &fixture{Env: env, svc: svc, router: svc.Router(), react: reactivation.NewService(env.Deps.Logic()), notes: notes}
 }
 
 // principal logs a demo admin in (directly in the store).

@@ -18,7 +18,7 @@ func BenchmarkBaseline(b *testing.B) { apptest.BenchBaseline(b) }
 // real aws-ses-v2-local behind SES v2, whose call is most of the time.
 func BenchmarkSendEmail(b *testing.B) {
 	f := newFixture(b)
-	bb := f.Bench(func(d *app.Deps) *apigw.Router { return email.NewRouter(d, f.Mailer()) }, "admin@acme.example")
+	bb := f.Bench(func(d *app.Deps) *apigw.Router { return email.NewRouter(d.Logic(), f.Mailer()) }, "admin@acme.example")
 	// Each email is for a fresh reactivation on a new day (the limits per
 	// reactivation and per admin and day), asked for with a recent second
 	// factor; the reactivation is started uncounted.

@@ -19,7 +19,7 @@ import (
 	"strconv"
 	"time"
 
-	"push-reactivation/shared/app"
+	"push-reactivation/shared/deps"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/reactivation"
 	"push-reactivation/shared/secret"
@@ -31,6 +31,13 @@ type Store interface {
 	GetReactivation(ctx context.Context, id string) (*domain.Reactivation, error)
 	AddEmailCode(ctx context.Context, n domain.NewEmailCode) (*domain.IssuedEmailCode, error)
 	VoidEmailCode(ctx context.Context, issued *domain.IssuedEmailCode, reason string) error
+}
+
+// ServiceStore is what NewService needs: the store of the service and of
+// the reactivations it reads (reactivation.NewService).
+type ServiceStore interface {
+	Store
+	reactivation.Store
 }
 
 // Reactivations finds a reactivation for a caller, applying the one
@@ -67,12 +74,12 @@ type Service struct {
 
 // NewService builds the service from the shared dependencies and the
 // function's mailer (sesmail.FromConfig in production).
-func NewService(d *app.Deps, mailer Mailer) *Service {
+func NewService[S ServiceStore](d *deps.Deps[S], mailer Mailer) *Service {
 	return &Service{
 		Store:         d.Store,
 		Reactivations: reactivation.NewService(d),
 		Mailer:        mailer,
-		Clock:         d.Clock, Random: d.Random, APIHost: d.Config.APIHost, Log: d.Log,
+		Clock:         d.Clock, Random: d.Random, APIHost: d.Settings.APIHost, Log: d.Log,
 	}
 }
 

@@ -289,10 +289,10 @@ func TestSESDownLeavesNoUsableCode(t *testing.T) {
 	// points at a closed port, and its randomness is a seeded stream, so
 	// the test can tell which code the failed request drew.
 	seed := [32]byte{7}
-	svc := email.NewService(f.Deps, f.Mailer())
+	svc := email.NewService(f.Deps.Logic(), f.Mailer())
 	svc.Mailer = f.mailerAt(closedEndpoint(t))
 	svc.Random = rand.NewChaCha8(seed)
-	down := svc.Router(f.Deps)
+	down := svc.Router(&f.Deps.Logic().Common)
 	lost, err := secret.ActivationCode(rand.NewChaCha8(seed), domain.ActivationCodeLength)
 	if err != nil {
 		t.Fatal(err)
@@ -369,12 +369,12 @@ func TestSESRefusals(t *testing.T) {
 		{"MessageRejected", 503},
 		{"BadRequestException", 500},
 	} {
-		svc := email.NewService(f.Deps, f.Mailer())
+		svc := email.NewService(f.Deps.Logic(), f.Mailer())
 		svc.Mailer = sesmail.NewWithSender(stubSender{&smithy.GenericAPIError{Code: tt.code, Message: "refused"}}, f.Deps.Config.SenderEmail, "")
 		seed := [32]byte{byte(i + 1)}
 		svc.Random = rand.NewChaCha8(seed)
 		lost, _ := secret.ActivationCode(rand.NewChaCha8(seed), domain.ActivationCodeLength)
-		resp := f.Call(svc.Router(f.Deps), apptest.Request{Method: "POST", Path: emailPath(id), Token: token})
+		resp := f.Call(svc.Router(&f.Deps.Logic().Common), apptest.Request{Method: "POST", Path: emailPath(id), Token: token})
 		want := int(domain.CodeUnavailable)
 		if tt.status == 500 {
 			want = int(domain.CodeInternal)

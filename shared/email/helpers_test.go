@@ -39,8 +39,8 @@ func newFixture(t testing.TB) *fixture {
 	// Before apptest.New builds the SDK clients.
 	t.Setenv("AWS_ENDPOINT_URL_SESV2", srv.URL())
 	env := apptest.New(t)
-	return &fixture{Env: env, ses: srv, email: email.NewRouter(env.Deps, env.Mailer()),
-		react: reactivation.NewRouter(env.Deps), device: device.NewRouter(env.Deps, env.Mailer())}
+	return &fixture{Env: env, ses: srv, email: email.NewRouter(env.Deps.Logic(), env.Mailer()),
+		react: reactivation.NewRouter(env.Deps.Logic()), device: device.NewRouter(env.Deps.Logic(), env.Mailer())}
 }
 
 // startSelf starts a reactivation of the caller's own Duo Push.

@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"push-reactivation/shared/apigw"
-	"push-reactivation/shared/app"
+	"push-reactivation/shared/deps"
 )
 
 // Route is the one route of ActivationEmailFunction (template.yaml).
@@ -12,11 +12,13 @@ const Route = "POST /v1/reactivations/{id}/email"
 
 // NewRouter is the router of ActivationEmailFunction, sending through
 // mailer.
-func NewRouter(d *app.Deps, mailer Mailer) *apigw.Router { return NewService(d, mailer).Router(d) }
+func NewRouter[S ServiceStore](d *deps.Deps[S], mailer Mailer) *apigw.Router {
+	return NewService(d, mailer).Router(&d.Common)
+}
 
 // Router returns the router serving s with the sessions and CORS origin of d.
-func (s *Service) Router(d *app.Deps) *apigw.Router {
-	return apigw.NewRouter(d.Log, d.Sessions, d.Config.PanelOrigin,
+func (s *Service) Router(d *deps.Common) *apigw.Router {
+	return apigw.NewRouter(d.Log, d.Sessions, d.Settings.PanelOrigin,
 		apigw.Route{Key: Route, Auth: true, Handler: s.handle}).WithIdempotency(d.Idempotency)
 }
 

@@ -19,7 +19,7 @@ import (
 func countingFixture(b *testing.B) (*fixture, *dynamotest.CountingAPI) {
 	env := apptest.New(b)
 	d, db := env.CountingDeps()
-	return &fixture{t: b, env: env, r: login.NewRouter(d, env.Phone())}, db
+	return &fixture{t: b, env: env, r: login.NewRouter(d.Logic(), env.Phone()), secrets: map[string]string{}}, db
 }
 
 // BenchmarkBaseline is the unit the login figures are read against.

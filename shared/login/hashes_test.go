@@ -94,7 +94,7 @@ func TestStoredPasscodeHashIsKeyed(t *testing.T) {
 	deps := *f.env.Deps
 	deps.Config.Codes = otherHasher(t)
 	configured := f.r
-	f.r = login.NewRouter(&deps, f.env.Phone())
+	f.r = login.NewRouter(deps.Logic(), f.env.Phone())
 	failCode(t, f.verify(tx.TxID, passcode), domain.CodeNotAuthenticated)
 	f.r = configured
 

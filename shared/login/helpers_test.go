@@ -43,7 +43,7 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	env := apptest.New(t)
-	return &fixture{t: t, env: env, r: login.NewRouter(env.Deps, env.Phone()), secrets: map[string]string{}}
+	return &fixture{t: t, env: env, r: login.NewRouter(env.Deps.Logic(), env.Phone()), secrets: map[string]string{}}
 }
 
 // call calls the router. On /v1/login/{txid}... it sends the login_secret

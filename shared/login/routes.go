@@ -4,16 +4,16 @@ import (
 	"context"
 
 	"push-reactivation/shared/apigw"
-	"push-reactivation/shared/app"
+	"push-reactivation/shared/deps"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/openapi"
 )
 
 // NewRouter is the router of FallbackLoginFunction: the fallback-login
 // rows of DESIGN.md §4, with passcodes sent through phone.
-func NewRouter(d *app.Deps, phone Phone) *apigw.Router {
+func NewRouter[S Store](d *deps.Deps[S], phone Phone) *apigw.Router {
 	h := handlers{svc: NewService(d, phone)}
-	return apigw.NewRouter(d.Log, d.Sessions, d.Config.PanelOrigin,
+	return apigw.NewRouter(d.Log, d.Sessions, d.Settings.PanelOrigin,
 		// The contract as a document (DESIGN.md §4.1), for anyone.
 		openapi.Route(),
 		apigw.Route{Key: "POST /v1/login", Handler: h.login, Scope: passwordStepScope},

@@ -16,7 +16,7 @@ import (
 	"log/slog"
 	"time"
 
-	"push-reactivation/shared/app"
+	"push-reactivation/shared/deps"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/secret"
 )
@@ -42,14 +42,14 @@ type Service struct {
 
 // NewService builds the service from the shared dependencies and the
 // function's SMS/voice sender (smsvoice.FromConfig in production).
-func NewService(d *app.Deps, phone Phone) *Service {
+func NewService[S Store](d *deps.Deps[S], phone Phone) *Service {
 	return &Service{
 		Store:  d.Store,
 		Phone:  phone,
 		Clock:  d.Clock,
 		Random: d.Random,
 		Log:    d.Log,
-		Codes:  d.Config.Codes,
+		Codes:  d.Settings.Codes,
 	}
 }
 

@@ -53,7 +53,7 @@ func (f *fixture) stepUp(token string) login.Started {
 // needs recent authentication, with token's session.
 func (f *fixture) startReactivation(token string) *apptest.Response {
 	f.t.Helper()
-	return f.env.Call(reactivation.NewRouter(f.env.Deps),
+	return f.env.Call(reactivation.NewRouter(f.env.Deps.Logic()),
 		apptest.Request{Method: http.MethodPost, Path: "/v1/profile/duo-push/reactivation", JSON: map[string]any{}, Token: token})
 }
 
@@ -325,8 +325,8 @@ type testPhone struct {
 // reactivation, then the phone's activation call.
 func (f *fixture) phoneFor(token string) testPhone {
 	f.t.Helper()
-	started := f.env.StartReactivation(reactivation.NewRouter(f.env.Deps), token, "/v1/profile/duo-push/reactivation", nil)
-	dev := device.NewRouter(f.env.Deps, f.env.Mailer())
+	started := f.env.StartReactivation(reactivation.NewRouter(f.env.Deps.Logic()), token, "/v1/profile/duo-push/reactivation", nil)
+	dev := device.NewRouter(f.env.Deps.Logic(), f.env.Mailer())
 	form := url.Values{"pkpush": {"rsa-sha512"}, "pubkey": {devicesig.MarshalPublicKeyPEM(&phoneKey().PublicKey)},
 		"platform": {"Android"}, "model": {"Pixel 9"}, "app_version": {"4.80.0"}}
 	resp := f.env.Call(dev, apptest.Request{Method: http.MethodPost, Path: "/push/v2/activation/" + started.Code(), Body: form.Encode(),

@@ -55,7 +55,7 @@ next:
 // fallback-login router; wrong, when set, is tried first.
 func smsLogin(t *testing.T, env *apptest.Env, email, wrong string) (token, txid string) {
 	t.Helper()
-	r := login.NewRouter(env.Deps, env.Phone())
+	r := login.NewRouter(env.Deps.Logic(), env.Phone())
 	var started login.Started
 	env.Call(r, apptest.Request{Method: "POST", Path: "/v1/login", JSON: map[string]string{"email": email, "password": demo.Password}}).OK(t, &started)
 	secret := map[string]string{login.LoginSecretHeader: started.LoginSecret}
@@ -87,8 +87,8 @@ func TestMetricsOfRealFlows(t *testing.T) {
 	env := apptest.New(t)
 
 	token, _ := smsLogin(t, env, "owner@acme.example", "0000000")
-	react := reactivation.NewRouter(env.Deps)
-	dev := device.NewRouter(env.Deps, env.Mailer())
+	react := reactivation.NewRouter(env.Deps.Logic())
+	dev := device.NewRouter(env.Deps.Logic(), env.Mailer())
 	started := env.StartReactivation(react, token, apptest.SelfReactivationPath, nil)
 	if resp := env.Activate(dev, started.Code(), "Android", "Pixel"); resp.Status != 200 {
 		t.Fatalf("activate: %d %s", resp.Status, resp.Body)
@@ -99,7 +99,7 @@ func TestMetricsOfRealFlows(t *testing.T) {
 		t.Fatalf("route miss: %d", resp.Status)
 	}
 	env.SMS.SetFailure(true)
-	r := login.NewRouter(env.Deps, env.Phone())
+	r := login.NewRouter(env.Deps.Logic(), env.Phone())
 	var st login.Started
 	env.Call(r, apptest.Request{Method: "POST", Path: "/v1/login", JSON: map[string]string{"email": "owner@acme.example", "password": demo.Password}}).OK(t, &st)
 	if resp := env.Call(r, apptest.Request{Method: "POST", Path: "/v1/login/" + st.TxID + "/factor",
@@ -139,7 +139,7 @@ func TestMetricsOfRealFlows(t *testing.T) {
 // it wrote carry the same request id, API Gateway's.
 func TestCorrelationID(t *testing.T) {
 	env := apptest.New(t)
-	r := login.NewRouter(env.Deps, env.Phone())
+	r := login.NewRouter(env.Deps.Logic(), env.Phone())
 	var st login.Started
 	env.Call(r, apptest.Request{Method: "POST", Path: "/v1/login", JSON: map[string]string{"email": "owner@acme.example", "password": demo.Password}}).OK(t, &st)
 	env.SMS.SetFailure(true)

@@ -24,7 +24,7 @@ import (
 	"time"
 	"unicode"
 
-	"push-reactivation/shared/app"
+	"push-reactivation/shared/deps"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/render"
 	"push-reactivation/shared/secret"
@@ -60,7 +60,7 @@ type Notifier struct {
 
 // New builds a Notifier from the shared dependencies and the function's
 // mailer (sesmail.FromConfig in production).
-func New(d *app.Deps, mailer Mailer) *Notifier {
+func New[S AuditStore](d *deps.Deps[S], mailer Mailer) *Notifier {
 	return &Notifier{
 		Mailer: mailer,
 		Store:  d.Store, Clock: d.Clock, Random: d.Random, Log: d.Log,

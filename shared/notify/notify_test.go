@@ -33,7 +33,7 @@ func newFixture(t *testing.T, sesEndpoint string) *fixture {
 	// Before apptest.New builds the SDK clients.
 	t.Setenv("AWS_ENDPOINT_URL_SESV2", sesEndpoint)
 	env := apptest.New(t)
-	return &fixture{Env: env, owner: owner.NewRouter(env.Deps, env.Mailer()), device: device.NewRouter(env.Deps, env.Mailer())}
+	return &fixture{Env: env, owner: owner.NewRouter(env.Deps.Logic(), env.Mailer()), device: device.NewRouter(env.Deps.Logic(), env.Mailer())}
 }
 
 // ownerStarts has the acme Owner reactivate admin@acme.example's Duo Push
@@ -105,7 +105,7 @@ func TestOwnerStartedReactivationNotice(t *testing.T) {
 	}
 
 	// Self-service reactivations send no notice: the admin is the one asking.
-	react := reactivation.NewRouter(f.Deps)
+	react := reactivation.NewRouter(f.Deps.Logic())
 	resp := f.Call(react, apptest.Request{Method: "POST", Path: "/v1/profile/duo-push/reactivation", Token: f.SessionFor("helpdesk@acme.example"), JSON: map[string]any{}})
 	if resp.Status != 201 {
 		t.Fatalf("self start: %d %s", resp.Status, resp.Body)

@@ -55,7 +55,7 @@ func (m *matrix) startFor(actorID, targetID string) string {
 	if targetID != actorID {
 		target = &m.principal(targetID).Admin
 	}
-	st, err := reactivation.NewService(m.Deps).Start(m.Ctx, reactivation.StartRequest{Actor: actor, Target: target})
+	st, err := reactivation.NewService(m.Deps.Logic()).Start(m.Ctx, reactivation.StartRequest{Actor: actor, Target: target})
 	if err != nil {
 		m.T.Fatalf("start %s for %s: %v", targetID, actorID, err)
 	}
@@ -202,10 +202,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 	t.Setenv("AWS_ENDPOINT_URL_SESV2", ses.URL())
 	f := newFixture(t)
 	m := &matrix{fixture: f, callers: map[domain.Role]*domain.Admin{}, routers: map[string]*apigw.Router{
-		reactivationCode:  reactivation.NewRouter(f.Deps),
-		ownerReactivation: owner.NewRouter(f.Deps, f.Mailer()),
-		activationEmail:   email.NewRouter(f.Deps, f.Mailer()),
-		fallbackLogin:     login.NewRouter(f.Deps, f.Phone()),
+		reactivationCode:  reactivation.NewRouter(f.Deps.Logic()),
+		ownerReactivation: owner.NewRouter(f.Deps.Logic(), f.Mailer()),
+		activationEmail:   email.NewRouter(f.Deps.Logic(), f.Mailer()),
+		fallbackLogin:     login.NewRouter(f.Deps.Logic(), f.Phone()),
 	}}
 	if !slices.Equal(columns, domain.AllRoles) {
 		t.Fatalf("columns %v must list domain.AllRoles %v in order", columns, domain.AllRoles)

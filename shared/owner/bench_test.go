@@ -25,7 +25,9 @@ func BenchmarkBaseline(b *testing.B) { apptest.BenchBaseline(b) }
 // reactivations and a failed attempt to show.
 func newBench(b *testing.B) *apptest.Bench {
 	f := newFixture(b)
-	bb := f.Bench(func(d *app.Deps) *apigw.Router { return owner.NewRouterWith(d, reactivation.NewService(d)) }, "owner@acme.example")
+	bb := f.Bench(func(d *app.Deps) *apigw.Router {
+		return owner.NewRouterWith(d.Logic(), reactivation.NewService(d.Logic()))
+	}, "owner@acme.example")
 	for _, id := range []string{"acme-admin", "acme-helpdesk"} {
 		f.ownerStart(bb.Token, id)
 	}
@@ -59,7 +61,7 @@ func BenchmarkAdminLog(b *testing.B) {
 // extra reads).
 func BenchmarkNewBarcode(b *testing.B) {
 	f := newFixture(b)
-	bb := f.Bench(reactivation.NewRouter, "owner@acme.example")
+	bb := f.Bench(func(d *app.Deps) *apigw.Router { return reactivation.NewRouter(d.Logic()) }, "owner@acme.example")
 	var id string
 	bb.Endpoint(b, 201, func() { bb.Fresh(time.Hour); id = f.ownerStart(bb.Token, "acme-admin").ReactivationID },
 		"POST", func() string { return "/v1/reactivations/" + id + "/barcode" }, "")

@@ -56,11 +56,11 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	env := apptest.New(t)
-	svc := reactivation.NewService(env.Deps)
+	svc := reactivation.NewService(env.Deps.Logic())
 	n := &notices{}
 	svc.Notifier = n
-	return &fixture{Env: env, owner: owner.NewRouterWith(env.Deps, svc), self: reactivation.NewRouter(env.Deps),
-		login: login.NewRouter(env.Deps, env.Phone()), notices: n, secrets: map[string]string{}}
+	return &fixture{Env: env, owner: owner.NewRouterWith(env.Deps.Logic(), svc), self: reactivation.NewRouter(env.Deps.Logic()),
+		login: login.NewRouter(env.Deps.Logic(), env.Phone()), notices: n, secrets: map[string]string{}}
 }
 
 // createAdmin adds an admin with the demo password and a phone of its own.

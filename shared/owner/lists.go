@@ -59,18 +59,18 @@ func (h *handlers) adminsPage(ctx context.Context, r *apigw.Request, acct *domai
 	bind := cursor{List: listAdmins, Account: acct.ID}
 	pos := ""
 	if next := r.Query().Get("next"); next != "" {
-		if pos, err = openCursor(h.d.Config.Codes, next, bind); err != nil {
+		if pos, err = openCursor(h.codes, next, bind); err != nil {
 			return nil, "", err
 		}
 	}
-	admins, nextPos, err := h.d.Store.ListAdminsPage(ctx, acct.ID, limit, pos)
+	admins, nextPos, err := h.store.ListAdminsPage(ctx, acct.ID, limit, pos)
 	if err != nil {
 		return nil, "", err
 	}
 	next := ""
 	if nextPos != "" {
 		bind.Pos = nextPos
-		next = sealCursor(h.d.Config.Codes, bind)
+		next = sealCursor(h.codes, bind)
 	}
 	return admins, next, nil
 }
@@ -108,12 +108,12 @@ func (h *handlers) adminLog(ctx context.Context, r *apigw.Request) (*apigw.Respo
 	if err != nil {
 		return nil, err
 	}
-	f, bind, err := logQuery(r, h.d.Config.Codes, acct.ID)
+	f, bind, err := logQuery(r, h.codes, acct.ID)
 	if err != nil {
 		return nil, err
 	}
 	if f.AdminID != "" {
-		a, err := h.d.Store.GetAdmin(ctx, f.AdminID)
+		a, err := h.store.GetAdmin(ctx, f.AdminID)
 		if errors.Is(err, domain.ErrNotFound) || (err == nil && a.AccountID != acct.ID) {
 			return nil, domain.NewError(domain.CodeNotFound)
 		}
@@ -121,7 +121,7 @@ func (h *handlers) adminLog(ctx context.Context, r *apigw.Request) (*apigw.Respo
 			return nil, err
 		}
 	}
-	events, nextPos, err := h.d.Store.ListAudit(ctx, acct.ID, f)
+	events, nextPos, err := h.store.ListAudit(ctx, acct.ID, f)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +135,7 @@ func (h *handlers) adminLog(ctx context.Context, r *apigw.Request) (*apigw.Respo
 	}{Events: views}
 	if nextPos != "" {
 		bind.Pos = nextPos
-		resp.Next = sealCursor(h.d.Config.Codes, bind)
+		resp.Next = sealCursor(h.codes, bind)
 	}
 	return apigw.OK(resp), nil
 }
@@ -160,7 +160,7 @@ func (h *handlers) nameParties(ctx context.Context, acct *domain.Account, events
 	for _, ev := range events {
 		ids = append(ids, ev.ActorID, ev.TargetID)
 	}
-	admins, err := h.d.Store.AdminsByID(ctx, ids)
+	admins, err := h.store.AdminsByID(ctx, ids)
 	if err != nil {
 		return nil, err
 	}

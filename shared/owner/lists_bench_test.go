@@ -27,7 +27,9 @@ func BenchmarkListAdminsBySize(b *testing.B) {
 		b.Run(fmt.Sprintf("admins=%d/%s", c.admins, c.query), func(b *testing.B) {
 			f := newFixture(b)
 			f.addAdmins("acme", "bulk", c.admins-3)
-			bb := f.Bench(func(d *app.Deps) *apigw.Router { return owner.NewRouterWith(d, reactivation.NewService(d)) }, "owner@acme.example")
+			bb := f.Bench(func(d *app.Deps) *apigw.Router {
+				return owner.NewRouterWith(d.Logic(), reactivation.NewService(d.Logic()))
+			}, "owner@acme.example")
 			size := len(bb.Call(bb.Router, apptest.Request{Method: "GET", Path: "/v1/admins", Query: c.query, Token: bb.Token}).Body)
 			bb.Endpoint(b, 200, nil, "GET", apptest.Path("/v1/admins"), c.query)
 			b.ReportMetric(float64(size), "bytes/answer")

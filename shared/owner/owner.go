@@ -18,7 +18,7 @@ import (
 	"strconv"
 
 	"push-reactivation/shared/apigw"
-	"push-reactivation/shared/app"
+	"push-reactivation/shared/deps"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/notify"
 	"push-reactivation/shared/profile"
@@ -28,7 +28,7 @@ import (
 
 // NewRouter is the router of OwnerReactivationFunction; the notices to the
 // target admin go through mailer.
-func NewRouter(d *app.Deps, mailer notify.Mailer) *apigw.Router {
+func NewRouter[S RouterStore](d *deps.Deps[S], mailer notify.Mailer) *apigw.Router {
 	svc := reactivation.NewService(d)
 	// The target admin is emailed when an Owner starts a reactivation for
 	// them (DESIGN.md §3, notifications; shared/notify).
@@ -38,9 +38,9 @@ func NewRouter(d *app.Deps, mailer notify.Mailer) *apigw.Router {
 
 // NewRouterWith builds the router around a given reactivation service,
 // so tests can supply their own Notifier.
-func NewRouterWith(d *app.Deps, svc *reactivation.Service) *apigw.Router {
-	h := &handlers{d: d, svc: svc}
-	return apigw.NewRouter(d.Log, d.Sessions, d.Config.PanelOrigin,
+func NewRouterWith[S Store](d *deps.Deps[S], svc *reactivation.Service) *apigw.Router {
+	h := &handlers{store: d.Store, clock: d.Clock, random: d.Random, codes: d.Settings.Codes, svc: svc}
+	return apigw.NewRouter(d.Log, d.Sessions, d.Settings.PanelOrigin,
 		apigw.Route{Key: "GET /v1/admins", Auth: true, Handler: h.listAdmins},
 		apigw.Route{Key: "GET /v1/admins/{admin_id}", Auth: true, Handler: h.getAdmin},
 		apigw.Route{Key: "POST /v1/admins/{admin_id}/duo-push/reactivation", Auth: true, Handler: h.startReactivation},
@@ -49,9 +49,31 @@ func NewRouterWith(d *app.Deps, svc *reactivation.Service) *apigw.Router {
 	).WithIdempotency(d.Idempotency)
 }
 
+// Store is what the Owner routes read and write.
+type Store interface {
+	profile.Store
+	GetAdmin(ctx context.Context, id string) (*domain.Admin, error)
+	ListAdminsPage(ctx context.Context, accountID string, limit int, next string) ([]domain.Admin, string, error)
+	AdminsByID(ctx context.Context, ids []string) (map[string]domain.Admin, error)
+	GetReactivations(ctx context.Context, ids []string) (map[string]domain.Reactivation, error)
+	ListAudit(ctx context.Context, accountID string, f domain.AuditFilter) ([]domain.AuditEvent, string, error)
+	ResetLockout(ctx context.Context, adminID string, ev domain.AuditEvent) error
+}
+
+// RouterStore is what NewRouter needs: the Owner routes' store, the
+// reactivation service's, and the audit log of the notices.
+type RouterStore interface {
+	Store
+	reactivation.Store
+	notify.AuditStore
+}
+
 type handlers struct {
-	d   *app.Deps
-	svc *reactivation.Service
+	store  Store
+	clock  domain.Clock
+	random domain.Random
+	codes  *secret.CodeHasher
+	svc    *reactivation.Service
 }
 
 // account checks that the caller is an Owner and returns the account it
@@ -70,7 +92,7 @@ func (h *handlers) target(ctx context.Context, r *apigw.Request, acct *domain.Ac
 	if id == "" || len(id) > 64 {
 		return nil, domain.NewError(domain.CodeNotFound)
 	}
-	a, err := h.d.Store.GetAdmin(ctx, id)
+	a, err := h.store.GetAdmin(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -123,11 +145,11 @@ func (h *handlers) listAdmins(ctx context.Context, r *apigw.Request) (*apigw.Res
 			pendingIDs = append(pendingIDs, a.PendingReactivationID)
 		}
 	}
-	pending, err := h.d.Store.GetReactivations(ctx, pendingIDs)
+	pending, err := h.store.GetReactivations(ctx, pendingIDs)
 	if err != nil {
 		return nil, err
 	}
-	now := h.d.Clock.Now()
+	now := h.clock.Now()
 	out := make([]AdminSummary, 0, len(admins))
 	for _, a := range admins {
 		var p *domain.Reactivation
@@ -156,7 +178,7 @@ func (h *handlers) getAdmin(ctx context.Context, r *apigw.Request) (*apigw.Respo
 	if err != nil {
 		return nil, err
 	}
-	v, err := profile.Load(ctx, h.d.Store, a, acct, h.d.Clock.Now())
+	v, err := profile.Load(ctx, h.store, a, acct, h.clock.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -207,14 +229,14 @@ func (h *handlers) resetLockout(ctx context.Context, r *apigw.Request) (*apigw.R
 	if err := r.DecodeJSON(&body); err != nil {
 		return nil, err
 	}
-	id, err := secret.ID(h.d.Random)
+	id, err := secret.ID(h.random)
 	if err != nil {
 		return nil, err
 	}
-	ev := domain.NewAuditEvent(domain.AuditEvent{ID: id, Time: h.d.Clock.Now(), AccountID: a.AccountID, ActorID: r.Principal.Admin.ID, TargetID: a.ID,
+	ev := domain.NewAuditEvent(domain.AuditEvent{ID: id, Time: h.clock.Now(), AccountID: a.AccountID, ActorID: r.Principal.Admin.ID, TargetID: a.ID,
 		Action: domain.ActionLockoutReset, Outcome: domain.OutcomeSuccess, IP: r.IP(), UserAgent: r.UserAgent(),
 		Details: map[string]string{"previous_status": string(a.Status), "failed_attempts": strconv.Itoa(a.FailedAttempts)}})
-	if err := h.d.Store.ResetLockout(ctx, a.ID, ev); err != nil {
+	if err := h.store.ResetLockout(ctx, a.ID, ev); err != nil {
 		return nil, err
 	}
 	return apigw.OK(map[string]any{"admin_id": a.ID, "status": domain.AdminActive}), nil

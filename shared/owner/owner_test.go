@@ -431,7 +431,7 @@ func TestOwnerQRActivatesTargetThroughDeviceAPI(t *testing.T) {
 	mine := f.ownerStart(ownerToken, "acme-owner") // the Owner's own pending reactivation
 	s := f.ownerStart(ownerToken, "acme-admin")
 
-	phone := device.NewService(f.Deps).Router() // without the email notice
+	phone := device.NewService(f.Deps.Logic()).Router() // without the email notice
 	resp := f.Activate(phone, s.Code(), "iOS", "iPhone 16")
 	var act struct {
 		PKey        string `json:"pkey"`

@@ -93,7 +93,7 @@ func TestPendingReactivationVisibleAndTargetMayCancel(t *testing.T) {
 	if v.Status != "cancelled" {
 		t.Fatalf("target's cancel: %+v", v)
 	}
-	apptest.ExpectFail(t, f.Activate(device.NewService(f.Deps).Router(), s.Code(), "iOS", "iPhone 16"), 404, int(domain.CodeUnknownActivation))
+	apptest.ExpectFail(t, f.Activate(device.NewService(f.Deps.Logic()).Router(), s.Code(), "iOS", "iPhone 16"), 404, int(domain.CodeUnknownActivation))
 
 	events, _, err := f.Deps.Store.ListAudit(f.Ctx, "acme", domain.AuditFilter{Action: domain.ActionReactivationCancel})
 	if err != nil || len(events) != 1 || events[0].ActorID != "acme-admin" || events[0].TargetID != "acme-admin" ||

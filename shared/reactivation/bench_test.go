@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"push-reactivation/internal/testenv/apptest"
+	"push-reactivation/shared/apigw"
+	"push-reactivation/shared/app"
 	"push-reactivation/shared/reactivation"
 )
 
@@ -15,14 +17,14 @@ import (
 func BenchmarkBaseline(b *testing.B) { apptest.BenchBaseline(b) }
 
 func newBench(b *testing.B) *apptest.Bench {
-	return newFixture(b).Bench(reactivation.NewRouter, "admin@acme.example")
+	return newFixture(b).Bench(func(d *app.Deps) *apigw.Router { return reactivation.NewRouter(d.Logic()) }, "admin@acme.example")
 }
 
 // pending starts a reactivation in a new hour (the per-admin limit), with
 // a fresh session, uncounted, and returns its id.
 func pending(bb *apptest.Bench) string {
 	bb.Fresh(time.Hour)
-	return bb.StartReactivation(reactivation.NewRouter(bb.Deps), bb.Token, startPath, nil).ReactivationID
+	return bb.StartReactivation(reactivation.NewRouter(bb.Deps.Logic()), bb.Token, startPath, nil).ReactivationID
 }
 
 func BenchmarkGetProfile(b *testing.B) {

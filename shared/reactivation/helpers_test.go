@@ -34,7 +34,7 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	env := apptest.New(t)
-	return &fixture{Env: env, router: reactivation.NewRouter(env.Deps)}
+	return &fixture{Env: env, router: reactivation.NewRouter(env.Deps.Logic())}
 }
 
 func (f *fixture) call(req apptest.Request) *apptest.Response {

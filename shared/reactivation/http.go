@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"push-reactivation/shared/apigw"
-	"push-reactivation/shared/app"
+	"push-reactivation/shared/deps"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/profile"
 )
@@ -14,15 +14,22 @@ import (
 // NewRouter is the router of ReactivationCodeFunction (DESIGN.md §4,
 // reactivation-code rows, and §4.1): Edit Profile, Reactivate Duo Push,
 // and reading, cancelling or showing a new QR code of a reactivation.
-func NewRouter(d *app.Deps) *apigw.Router {
+func NewRouter[S RouterStore](d *deps.Deps[S]) *apigw.Router {
 	h := &handlers{svc: NewService(d), store: d.Store, clock: d.Clock}
-	return apigw.NewRouter(d.Log, d.Sessions, d.Config.PanelOrigin,
+	return apigw.NewRouter(d.Log, d.Sessions, d.Settings.PanelOrigin,
 		apigw.Route{Key: "GET /v1/profile", Auth: true, Handler: h.profile},
 		apigw.Route{Key: "POST /v1/profile/duo-push/reactivation", Auth: true, Handler: h.start},
 		apigw.Route{Key: "GET /v1/reactivations/{id}", Auth: true, Handler: h.get},
 		apigw.Route{Key: "DELETE /v1/reactivations/{id}", Auth: true, Handler: h.cancel},
 		apigw.Route{Key: BarcodeRoute, Auth: true, Handler: h.barcode},
 	).WithIdempotency(d.Idempotency)
+}
+
+// RouterStore is what the router of ReactivationCodeFunction needs: the
+// service's store and what GET /v1/profile reads.
+type RouterStore interface {
+	Store
+	ProfileStore
 }
 
 // ProfileStore is what GET /v1/profile reads.

@@ -64,7 +64,7 @@ func TestNewBarcodeKillsOnlyTheOldQRCode(t *testing.T) {
 	ses := testenv.StartSES(t)
 	t.Setenv("AWS_ENDPOINT_URL_SESV2", ses.URL())
 	f := newFixture(t)
-	ownerRouter, emailRouter, phone := owner.NewRouter(f.Deps, f.Mailer()), email.NewRouter(f.Deps, f.Mailer()), device.NewService(f.Deps).Router()
+	ownerRouter, emailRouter, phone := owner.NewRouter(f.Deps.Logic(), f.Mailer()), email.NewRouter(f.Deps.Logic(), f.Mailer()), device.NewService(f.Deps.Logic()).Router()
 	ownerToken, adminToken := f.SessionFor("owner@acme.example"), f.SessionFor("admin@acme.example")
 	emails := func() int {
 		t.Helper()

@@ -395,7 +395,7 @@ func TestUnauthenticatedIsRefused(t *testing.T) {
 // account its session acts in.
 func TestStartForAnotherAdmin(t *testing.T) {
 	f := newFixture(t)
-	svc := reactivation.NewService(f.Deps)
+	svc := reactivation.NewService(f.Deps.Logic())
 	principal := func(email string) *domain.Principal { return f.Principal(f.Admin(email)) }
 	helpdesk := f.Admin("helpdesk@acme.example")
 	for _, tt := range []struct {

@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"time"
 
-	"push-reactivation/shared/app"
+	"push-reactivation/shared/deps"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/qrpng"
 	"push-reactivation/shared/secret"
@@ -56,8 +56,8 @@ type Service struct {
 
 // NewService builds the service from the shared dependencies, without a
 // Notifier.
-func NewService(d *app.Deps) *Service {
-	return &Service{Store: d.Store, Clock: d.Clock, Random: d.Random, APIHost: d.Config.APIHost}
+func NewService[S Store](d *deps.Deps[S]) *Service {
+	return &Service{Store: d.Store, Clock: d.Clock, Random: d.Random, APIHost: d.Settings.APIHost}
 }
 
 // StartRequest asks for a new reactivation of Target's Duo Push.

@@ -33,7 +33,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Setenv("AWS_ENDPOINT_URL_SESV2", srv.URL())
 	env := apptest.New(t)
 	// As functions/activation-email/main.go wires it.
-	h := sesevents.Route(email.NewRouter(env.Deps, env.Mailer()).Handle, &sesevents.Handler{Store: env.Deps.Store, Log: env.Deps.Log})
+	h := sesevents.Route(email.NewRouter(env.Deps.Logic(), env.Mailer()).Handle, &sesevents.Handler{Store: env.Deps.Store, Log: env.Deps.Log})
 	return &fixture{Env: env, ses: srv, handle: h}
 }
 
@@ -106,7 +106,7 @@ func TestSampleSESEvents(t *testing.T) {
 func TestOwnerSeesBounceAndEmailIsRefused(t *testing.T) {
 	f := newFixture(t)
 	ownerToken := f.SessionFor("owner@acme.example")
-	own := owner.NewRouter(f.Deps, f.Mailer())
+	own := owner.NewRouter(f.Deps.Logic(), f.Mailer())
 
 	var view struct {
 		EmailStatus *domain.EmailStatus `json:"email_status"`
@@ -126,7 +126,7 @@ func TestOwnerSeesBounceAndEmailIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := "/v1/reactivations/" + st.ReactivationID + "/email"
-	resp := f.Call(email.NewRouter(f.Deps, f.Mailer()), apptest.Request{Method: "POST", Path: path, Token: ownerToken})
+	resp := f.Call(email.NewRouter(f.Deps.Logic(), f.Mailer()), apptest.Request{Method: "POST", Path: path, Token: ownerToken})
 	fail := apptest.ExpectFail(t, resp, 409, 40901)
 	if want := "Email to a***n@acme.example bounced on 2026-11-26: General (smtp; 550 5.1.1 user unknown)"; fail.Message != want {
 		t.Errorf("message %q, want %q", fail.Message, want)
@@ -138,7 +138,7 @@ func TestOwnerSeesBounceAndEmailIsRefused(t *testing.T) {
 	if err := f.Deps.Store.ClearEmailStatus(f.Ctx, adminID); err != nil {
 		t.Fatal(err)
 	}
-	if resp := f.Call(email.NewRouter(f.Deps, f.Mailer()), apptest.Request{Method: "POST", Path: path, Token: ownerToken}); resp.Status != 202 {
+	if resp := f.Call(email.NewRouter(f.Deps.Logic(), f.Mailer()), apptest.Request{Method: "POST", Path: path, Token: ownerToken}); resp.Status != 202 {
 		t.Fatalf("after clearing: %d %s", resp.Status, resp.Body)
 	}
 	// A later complaint is recorded again after the clearing.
@@ -146,7 +146,7 @@ func TestOwnerSeesBounceAndEmailIsRefused(t *testing.T) {
 	if st := f.Admin("admin@acme.example").EmailStatus; st == nil || st.State != domain.EmailComplained {
 		t.Fatalf("complaint after clearing: %+v", st)
 	}
-	resp = f.Call(email.NewRouter(f.Deps, f.Mailer()), apptest.Request{Method: "POST", Path: path, Token: ownerToken})
+	resp = f.Call(email.NewRouter(f.Deps.Logic(), f.Mailer()), apptest.Request{Method: "POST", Path: path, Token: ownerToken})
 	if fail := apptest.ExpectFail(t, resp, 409, 40901); !strings.Contains(fail.Message, "was marked as spam on 2026-11-26") {
 		t.Errorf("complaint message %q", fail.Message)
 	}

@@ -22,8 +22,8 @@ type DuoMobile struct {
 // email and activates it through the device router, as a phone does.
 func (e *Env) ActivateDuoMobile(email string) *DuoMobile {
 	e.T.Helper()
-	started := e.StartReactivation(reactivation.NewRouter(e.Deps), e.SessionFor(email), SelfReactivationPath, nil)
-	resp := e.Activate(device.NewRouter(e.Deps, e.Mailer()), started.Code(), "Android", "Pixel 9")
+	started := e.StartReactivation(reactivation.NewRouter(e.Deps.Logic()), e.SessionFor(email), SelfReactivationPath, nil)
+	resp := e.Activate(device.NewRouter(e.Deps.Logic(), e.Mailer()), started.Code(), "Android", "Pixel 9")
 	var a device.Activation
 	resp.OK(e.T, &a)
 	return &DuoMobile{PKey: a.PKey, HOTPSecret: a.HOTPSecret}

@@ -146,7 +146,7 @@ func TestTableNeverHoldsTheHOTPSecret(t *testing.T) {
 	if sealed != 1 {
 		t.Fatalf("%d sealed HOTP secrets in %d items, want 1", sealed, len(items))
 	}
-	resp := env.LoginWithDuoMobile(login.NewRouter(env.Deps, env.Phone()), "admin@acme.example", phone)
+	resp := env.LoginWithDuoMobile(login.NewRouter(env.Deps.Logic(), env.Phone()), "admin@acme.example", phone)
 	if resp.Status != http.StatusOK {
 		t.Fatalf("Duo Mobile login with the sealed credential: %d %s", resp.Status, resp.Body)
 	}

@@ -66,7 +66,7 @@ func TestPasscodeHashNeedsTheKMSKey(t *testing.T) {
 	}
 	keys := kmskeys.New(srv.Client(), localkms.Alias)
 	d, sealed, ready := deployed(env)
-	r := login.NewRouter(d, env.Phone()).Before(ready)
+	r := login.NewRouter(d.Logic(), env.Phone()).Before(ready)
 	txid, loginSecret, passcode := smsPasscode(t, env, r, "admin@acme.example")
 	tx, err := env.Deps.Store.GetLogin(env.Ctx, txid)
 	if err != nil || tx.PasscodeHash == "" {

@@ -27,14 +27,14 @@ func TestCommand(t *testing.T) {
 	env := apptest.New(t)
 	// The command signs with the real clock; move the service's there.
 	env.Clock.Advance(time.Since(env.Clock.Now()))
-	srv := httptest.NewServer(phonetest.CheckedGateway(apptest.ContractCheck(t), device.NewService(env.Deps).Router()))
+	srv := httptest.NewServer(phonetest.CheckedGateway(apptest.ContractCheck(t), device.NewService(env.Deps.Logic()).Router()))
 	t.Cleanup(srv.Close)
 
 	p, err := env.Deps.Sessions.Authenticate(env.Ctx, env.SessionFor("admin@acme.example"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	started, err := reactivation.NewService(env.Deps).Start(env.Ctx, reactivation.StartRequest{Actor: p, Target: &p.Admin})
+	started, err := reactivation.NewService(env.Deps.Logic()).Start(env.Ctx, reactivation.StartRequest{Actor: p, Target: &p.Admin})
 	if err != nil {
 		t.Fatal(err)
 	}
