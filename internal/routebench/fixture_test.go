@@ -1,19 +1,18 @@
 package routebench_test
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
 	"fmt"
 	"net/http"
 	"net/url"
 	"path/filepath"
-	"sync"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"push-reactivation/infra/localstack"
+	"push-reactivation/infra/smsvoicelocal"
 	"push-reactivation/internal/testenv"
 	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/internal/testenv/dynamotest"
@@ -197,29 +196,22 @@ func (f *fixture) factor(txid string, factor domain.Factor) login.Delivery {
 	return out
 }
 
-// passcode is the passcode in the newest message to phone.
+// passcode is the passcode of the newest message to phone (the cases
+// reset the SMS/voice endpoint before each login).
 func (f *fixture) passcode(phone string) string {
 	f.T.Helper()
-	msgs := f.SMS.Messages()
-	for i := len(msgs) - 1; i >= 0; i-- {
-		if msgs[i].To == phone {
-			if code, ok := smsvoice.ExtractPasscode(msgs[i].Body); ok {
-				return code
-			}
+	msgs := slices.DeleteFunc(f.SMS.Messages(), func(m smsvoicelocal.Message) bool { return m.To != phone })
+	if len(msgs) > 0 {
+		if code, ok := smsvoice.ExtractPasscode(msgs[len(msgs)-1].Body); ok {
+			return code
 		}
 	}
 	f.T.Fatalf("no passcode sent to %s", phone)
 	return ""
 }
 
-// phoneKey is the key of every phone here (RSA key generation is slow).
-var phoneKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return k
-})
+// phoneKey is the key of every phone here.
+var phoneKey = apptest.PhoneKey
 
 // phone is a Duo Mobile activated through the device route.
 type phone struct {
