@@ -135,6 +135,17 @@ var cases = []routeCase{
 		f.start(adminEmail)
 		return func() apptest.Request { return authed("POST", apptest.SelfReactivationPath, f.soon(adminEmail)) }
 	}},
+	// As the reference panel sends it, with an Idempotency-Key (DESIGN.md
+	// §4.1): the claim before and the stored answer after.
+	{name: "POST /v1/profile/duo-push/reactivation:idempotency_key", want: 201, setup: func(f *fixture) func() apptest.Request {
+		f.start(adminEmail)
+		var keys seq
+		return func() apptest.Request {
+			req := authed("POST", apptest.SelfReactivationPath, f.soon(adminEmail))
+			req.Headers = map[string]string{"Idempotency-Key": keys.next("start")}
+			return req
+		}
+	}},
 	// With none pending.
 	{name: "POST /v1/profile/duo-push/reactivation:first", want: 201, setup: func(f *fixture) func() apptest.Request {
 		return func() apptest.Request {

@@ -30,13 +30,14 @@ var roundTrips = map[string]int64{
 	"DELETE /v1/session":                      3,
 	"POST /v1/session/reauth":                 4,
 
-	"GET /v1/profile":                              4, // goal ≤ 2
-	"GET /v1/profile:pending":                      5, // goal ≤ 2
-	"POST /v1/profile/duo-push/reactivation":       6, // goal ≤ 4, replacing a pending one
-	"POST /v1/profile/duo-push/reactivation:first": 5, // goal ≤ 4
-	"GET /v1/reactivations/{id}":                   3,
-	"DELETE /v1/reactivations/{id}":                4,
-	"POST /v1/reactivations/{id}/barcode":          5,
+	"GET /v1/profile":                                        4, // goal ≤ 2
+	"GET /v1/profile:pending":                                5, // goal ≤ 2
+	"POST /v1/profile/duo-push/reactivation":                 6, // goal ≤ 4, replacing a pending one
+	"POST /v1/profile/duo-push/reactivation:first":           5, // goal ≤ 4
+	"POST /v1/profile/duo-push/reactivation:idempotency_key": 8, // the Idempotency-Key's claim and answer: 2 of these
+	"GET /v1/reactivations/{id}":                             3,
+	"DELETE /v1/reactivations/{id}":                          4,
+	"POST /v1/reactivations/{id}/barcode":                    5,
 
 	"GET /v1/admins":                                   4,
 	"GET /v1/admins/{admin_id}":                        6,
