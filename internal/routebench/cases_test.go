@@ -48,7 +48,9 @@ func authed(method, path, token string) apptest.Request {
 // answer, in the order of DESIGN.md §4, §4.1 and §5. Where a route's cost
 // depends on the state, the main case is the one the goal names
 // (a pending reactivation replaced, a push listed) and variants measure
-// the others.
+// the others. Each case has an environment of its own with the demo data
+// (no admin has Duo Push until a case activates a phone), so what a case
+// measures does not depend on the cases before it.
 var cases = []routeCase{
 	// fallback-login (FallbackLoginFunction).
 	{name: "GET /v1/openapi.json", want: 200, setup: fixed(func(*fixture) apptest.Request {
