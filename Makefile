@@ -129,6 +129,19 @@ BENCH_PAIRS ?= 12
 bench:
 	$(GO) run ./infra/bench/coldstart -pairs $(BENCH_PAIRS)
 
+# Every route of template.yaml on its warm handler (issue 15):
+# BenchmarkRoute/<METHOD>_<path template> with roundtrips/op (in
+# sequence), calls/op, p50-ns, p99-ns and allocations, beside
+# BenchmarkRoute/baseline (the storeless route) of the same run, then a
+# table of p50 and p99 as ratios to the baseline (internal/routebench).
+# ROUTEBENCHTIME calls per route; ROUTEBENCH narrows the routes, e.g.
+# make bench-routes ROUTEBENCH='BenchmarkRoute/(baseline|GET_)'.
+ROUTEBENCHTIME ?= 100x
+ROUTEBENCH ?= BenchmarkRoute
+.PHONY: bench-routes
+bench-routes: ses-local
+	$(GO) test -run '^$$' -bench '$(ROUTEBENCH)' -benchtime $(ROUTEBENCHTIME) ./internal/routebench/
+
 # ---- Deploy (README, "Deploying to AWS"): samconfig.toml's dev or prod
 # environment. Needs the AWS SAM CLI, the AWS CLI and credentials; each
 # missing piece stops it with a message saying what to install or set.

@@ -2,8 +2,6 @@ package apptest
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -22,11 +20,7 @@ import (
 // session or a store, answered with a small OK envelope, through the same
 // adapter (routing, envelope, headers, the request log line).
 func BenchBaseline(b *testing.B) {
-	rt := apigw.NewRouter(slog.New(slog.NewJSONHandler(io.Discard, nil)), nil, "",
-		apigw.Route{Key: "GET /v1/ping", Handler: func(context.Context, *apigw.Request) (*apigw.Response, error) {
-			return apigw.OK(map[string]bool{"pong": true}), nil
-		}})
-	ev := Event(Request{Method: "GET", Path: "/v1/ping"})
+	rt, ev := Baseline()
 	ctx := context.Background()
 	for b.Loop() {
 		if resp, _ := rt.Handle(ctx, ev); resp.StatusCode != 200 {
@@ -37,7 +31,8 @@ func BenchBaseline(b *testing.B) {
 }
 
 // BenchEndpoint times call, one request to a warm handler, and reports the
-// round trips db counted during it. prepare, when not nil, runs before
+// round trips db counted during it, in sequence (calls made concurrently
+// count once: dynamotest.Trips). prepare, when not nil, runs before
 // each call with the timer stopped (fresh state for endpoints that use it
 // up: a new reactivation to cancel, a new hour for a rate limit); its own
 // round trips are not counted. Every call must answer want; a first,
@@ -61,7 +56,7 @@ func BenchEndpoint(b *testing.B, db *dynamotest.CountingAPI, want int, prepare f
 			b.StartTimer()
 		}
 		var resp *Response
-		trips += db.Measure(func() { resp = call() })
+		trips += db.MeasureTrips(func() { resp = call() }).Sequential
 		check(resp)
 		n++
 	}

@@ -13,10 +13,14 @@ import (
 )
 
 // CountingAPI is a dynamo.API that counts every call it passes on to the
-// wrapped client. It is safe for concurrent use.
+// wrapped client. It is safe for concurrent use. It counts two things:
+// calls (Count, Measure), and the longest chain of calls each made after
+// the one before it had answered (Sequential, MeasureTrips), which is
+// what a request waits for: calls made in parallel count once there.
 type CountingAPI struct {
 	dynamo.API
 	n atomic.Int64
+	chain
 }
 
 // NewCountingAPI counts the calls made through api.
@@ -25,8 +29,9 @@ func NewCountingAPI(api dynamo.API) *CountingAPI { return &CountingAPI{API: api}
 // Count is the number of round trips since the last Reset.
 func (c *CountingAPI) Count() int64 { return c.n.Load() }
 
-// Reset sets the count back to zero.
-func (c *CountingAPI) Reset() { c.n.Store(0) }
+// Reset sets the count and the chain back to zero. Calls in flight
+// during a Reset may still lengthen the chain when they answer.
+func (c *CountingAPI) Reset() { c.n.Store(0); c.chain.reset() }
 
 // Measure runs fn and returns the round trips it made. Calls made
 // concurrently by others are counted too.
@@ -38,42 +43,42 @@ func (c *CountingAPI) Measure(fn func()) int64 {
 
 // GetItem counts and passes on.
 func (c *CountingAPI) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
-	c.n.Add(1)
+	defer c.track()()
 	return c.API.GetItem(ctx, in, o...)
 }
 
 // PutItem counts and passes on.
 func (c *CountingAPI) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
-	c.n.Add(1)
+	defer c.track()()
 	return c.API.PutItem(ctx, in, o...)
 }
 
 // UpdateItem counts and passes on.
 func (c *CountingAPI) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
-	c.n.Add(1)
+	defer c.track()()
 	return c.API.UpdateItem(ctx, in, o...)
 }
 
 // DeleteItem counts and passes on.
 func (c *CountingAPI) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
-	c.n.Add(1)
+	defer c.track()()
 	return c.API.DeleteItem(ctx, in, o...)
 }
 
 // Query counts and passes on.
 func (c *CountingAPI) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
-	c.n.Add(1)
+	defer c.track()()
 	return c.API.Query(ctx, in, o...)
 }
 
 // BatchGetItem counts and passes on.
 func (c *CountingAPI) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
-	c.n.Add(1)
+	defer c.track()()
 	return c.API.BatchGetItem(ctx, in, o...)
 }
 
 // TransactWriteItems counts and passes on.
 func (c *CountingAPI) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
-	c.n.Add(1)
+	defer c.track()()
 	return c.API.TransactWriteItems(ctx, in, o...)
 }
