@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"slices"
 	"sync"
+	"syscall"
 	"time"
 
 	"push-reactivation/infra/localstack"
@@ -70,6 +71,20 @@ type Result struct {
 	FirstError  error
 	Elapsed     time.Duration
 	P50, P99    time.Duration
+	// CPU is the process's CPU time (user + system) over the run: the
+	// stack's and the load generator's, which run in one process. Per
+	// request it is what bounds throughput on a machine of few cores,
+	// and, unlike the percentiles, barely moves with the machine's other
+	// load.
+	CPU time.Duration
+}
+
+// CPUPerRequest is CPU divided by the requests.
+func (r Result) CPUPerRequest() time.Duration {
+	if r.Requests == 0 {
+		return 0
+	}
+	return r.CPU / time.Duration(r.Requests)
 }
 
 // Throughput is requests per second.
@@ -232,6 +247,7 @@ func drive(ctx context.Context, rt Route, c int, d time.Duration) Result {
 	var mu sync.Mutex
 	var all []time.Duration
 	var wg sync.WaitGroup
+	cpu0 := processCPU()
 	start := time.Now()
 	deadline := start.Add(d)
 	for range c {
@@ -260,10 +276,20 @@ func drive(ctx context.Context, rt Route, c int, d time.Duration) Result {
 	}
 	wg.Wait()
 	res.Elapsed = time.Since(start)
+	res.CPU = processCPU() - cpu0
 	res.Requests = len(all)
 	slices.Sort(all)
 	res.P50, res.P99 = percentile(all, 0.50), percentile(all, 0.99)
 	return res
+}
+
+// processCPU is the CPU time this process has used, user and system.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // percentile is the nearest-rank percentile of sorted.

@@ -7,8 +7,8 @@ import (
 )
 
 // WriteReport prints one line per route and concurrency: throughput,
-// p50, p99, and the p99 as a ratio to its storeless baseline at the same
-// concurrency in the same run.
+// p50, p99, the p99 as a ratio to its storeless baseline at the same
+// concurrency in the same run, and the process's CPU time per request.
 func WriteReport(w io.Writer, results []Result, routes map[string]string) {
 	base := map[string]map[int]Result{}
 	for _, r := range results {
@@ -17,13 +17,13 @@ func WriteReport(w io.Writer, results []Result, routes map[string]string) {
 		}
 		base[r.Route][r.Concurrency] = r
 	}
-	fmt.Fprintf(w, "%-42s %4s %9s %9s %9s %10s %10s\n", "route", "c", "requests", "req/s", "p50", "p99", "p99/base")
+	fmt.Fprintf(w, "%-42s %4s %9s %9s %9s %10s %10s %10s\n", "route", "c", "requests", "req/s", "p50", "p99", "p99/base", "cpu/req")
 	for _, r := range results {
 		ratio := "-"
 		if b, ok := base[routes[r.Route]][r.Concurrency]; ok && b.P99 > 0 {
 			ratio = fmt.Sprintf("%.1f×", float64(r.P99)/float64(b.P99))
 		}
-		fmt.Fprintf(w, "%-42s %4d %9d %9.0f %9s %10s %10s\n", r.Route, r.Concurrency, r.Requests, r.Throughput(), ms(r.P50), ms(r.P99), ratio)
+		fmt.Fprintf(w, "%-42s %4d %9d %9.0f %9s %10s %10s %10s\n", r.Route, r.Concurrency, r.Requests, r.Throughput(), ms(r.P50), ms(r.P99), ratio, ms(r.CPUPerRequest()))
 	}
 }
 

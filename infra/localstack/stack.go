@@ -537,7 +537,7 @@ func (s *Stack) inProcess(ctx context.Context) (map[string]Invoker, error) {
 			if err != nil {
 				return err
 			}
-			d := app.Load(cfg, dynamo.NewClient(aws))
+			d := app.Load(cfg, inProcessDynamoDB(aws))
 			kmsReady := func(context.Context) error { return nil }
 			if KMSFunctions[f.LogicalID] {
 				kmsReady = kmswire.Wire(d, aws)
