@@ -7,10 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
-	"regexp"
-	"strings"
 	"time"
+
+	"push-reactivation/infra/localstack/e2e"
 )
 
 // call makes one panel API request, with the session token when not empty.
@@ -82,9 +81,9 @@ func panelLogin(ctx context.Context, c *http.Client, api, sms, email, password, 
 	if err := do(ctx, c, "POST", api+"/v1/login/"+start.TxID+"/factor", h(), map[string]string{"factor": "sms"}, 200, nil); err != nil {
 		return "", fmt.Errorf("load: login: %w", err)
 	}
-	passcode, err := smsPasscode(ctx, c, sms, phoneNumber, since)
+	passcode, err := e2e.SMSPasscode(ctx, c, sms, phoneNumber, since)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("load: login: %w", err)
 	}
 	var sess struct {
 		Token string `json:"session_token"`
@@ -96,44 +95,4 @@ func panelLogin(ctx context.Context, c *http.Client, api, sms, email, password, 
 		return "", fmt.Errorf("load: login: no session_token")
 	}
 	return sess.Token, nil
-}
-
-var passcodePattern = regexp.MustCompile(`\b\d{7}\b`)
-
-// smsPasscode waits for the SMS sent to number after since on the local
-// SMS endpoint (GET /messages) and returns its passcode.
-func smsPasscode(ctx context.Context, c *http.Client, sms, number string, since time.Time) (string, error) {
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		var list struct {
-			Messages []struct {
-				To     string    `json:"to"`
-				Kind   string    `json:"kind"`
-				Body   string    `json:"body"`
-				SentAt time.Time `json:"sent_at"`
-			} `json:"messages"`
-		}
-		req, err := http.NewRequestWithContext(ctx, "GET", strings.TrimRight(sms, "/")+"/messages?to="+url.QueryEscape(number), nil)
-		if err != nil {
-			return "", err
-		}
-		resp, err := c.Do(req)
-		if err != nil {
-			return "", fmt.Errorf("load: SMS endpoint: %w", err)
-		}
-		err = json.NewDecoder(resp.Body).Decode(&list)
-		resp.Body.Close()
-		if err != nil {
-			return "", fmt.Errorf("load: SMS endpoint /messages: %w", err)
-		}
-		for i := len(list.Messages) - 1; i >= 0; i-- {
-			if m := list.Messages[i]; m.To == number && m.Kind == "sms" && !m.SentAt.Before(since) {
-				if code := passcodePattern.FindString(m.Body); code != "" {
-					return code, nil
-				}
-			}
-		}
-		if time.Now().After(deadline) {
-			return "", fmt.Errorf("load: no SMS passcode to %s", number)
-		}
-	}
 }
