@@ -6,7 +6,8 @@
 // prints throughput, p50 and p99 beside the storeless baseline
 // (GET /v1/session without a token) through the same stack. The
 // functions' log and metric lines (stderr, stdout) go to -function-log,
-// not the terminal. -cpuprofile writes a CPU profile of the measured part.
+// not the terminal. -cpuprofile and -mutexprofile write a CPU and a lock
+// contention profile of the measured part.
 package main
 
 import (
@@ -16,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -29,16 +31,17 @@ func main() {
 	duration := flag.Duration("duration", 3*time.Second, "how long each route is driven at each concurrency")
 	conc := flag.String("c", "1,4,16", "concurrencies, comma-separated")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measured part to this file")
+	mutexProfile := flag.String("mutexprofile", "", "write a profile of lock contention during the measured part to this file")
 	logLevel := flag.String("log-level", "", "LOG_LEVEL of the functions (default: the template's)")
 	functionLog := flag.String("function-log", ".local/load/functions.log", "where the functions' stdout and stderr (metric and log lines) go")
 	flag.Parse()
-	if err := run(*duration, *conc, *cpuProfile, *logLevel, *functionLog); err != nil {
+	if err := run(*duration, *conc, *cpuProfile, *mutexProfile, *logLevel, *functionLog); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
 	}
 }
 
-func run(duration time.Duration, conc, cpuProfile, logLevel, functionLog string) error {
+func run(duration time.Duration, conc, cpuProfile, mutexProfile, logLevel, functionLog string) error {
 	var cs []int
 	for f := range strings.SplitSeq(conc, ",") {
 		c, err := strconv.Atoi(strings.TrimSpace(f))
@@ -67,8 +70,8 @@ func run(duration time.Duration, conc, cpuProfile, logLevel, functionLog string)
 	defer func() { os.Stdout, os.Stderr = report, errOut }()
 
 	o := load.Options{Duration: duration, Concurrency: cs, LogLevel: logLevel, Output: logFile}
-	if cpuProfile != "" {
-		o.Measure = func(run func() error) error {
+	o.Measure = func(run func() error) error {
+		if cpuProfile != "" {
 			f, err := os.Create(cpuProfile)
 			if err != nil {
 				return err
@@ -78,8 +81,20 @@ func run(duration time.Duration, conc, cpuProfile, logLevel, functionLog string)
 				return err
 			}
 			defer pprof.StopCPUProfile()
-			return run()
 		}
+		if mutexProfile != "" {
+			// Every contention event: the run is short, and the waits on
+			// the embedded DynamoDB's one lock are what it looks for.
+			runtime.SetMutexProfileFraction(1)
+			defer func() {
+				runtime.SetMutexProfileFraction(0)
+				if f, err := os.Create(mutexProfile); err == nil {
+					_ = pprof.Lookup("mutex").WriteTo(f, 0)
+					_ = f.Close()
+				}
+			}()
+		}
+		return run()
 	}
 	fmt.Fprintf(report, "starting the local stack; %v per route and concurrency (%s); function logs in %s\n", duration, conc, functionLog)
 	began := time.Now()
