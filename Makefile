@@ -6,6 +6,7 @@
 #   make build        every function's bootstrap for Lambda (arm64)
 #   make fuzz         every fuzz target for FUZZTIME each (default 30s), one at a time
 #   make bench        bootstrap sizes and cold starts, as ratios to a hello-world function
+#   make load         the local stack under load: p50/p99 per route at c=1, 4, 16 beside a baseline
 #   make deploy       sam build + sam deploy with samconfig.toml's ENV (dev, or ENV=prod)
 #   sam build         uses the build-<LogicalId> targets below (BuildMethod: makefile)
 
@@ -141,6 +142,19 @@ ROUTEBENCH ?= BenchmarkRoute
 .PHONY: bench-routes
 bench-routes: ses-local
 	$(GO) test -run '^$$' -bench '$(ROUTEBENCH)' -benchtime $(ROUTEBENCHTIME) ./internal/routebench/
+
+# ---- Load (issue 15): infra/load/cmd/load starts the local stack in
+# process on free ports of 127.0.0.1 with the demo data, logs the demo
+# Owner in and activates an emulated phone through the real APIs, then
+# drives the device poll and GET /v1/profile at each concurrency for
+# LOAD_DURATION each and prints throughput, p50 and p99 beside a storeless
+# baseline. More flags in LOAD_FLAGS (e.g. -cpuprofile cpu.prof, -c 4,16);
+# see go run ./infra/load/cmd/load -help.
+LOAD_DURATION ?= 3s
+LOAD_FLAGS    ?=
+.PHONY: load
+load: ses-local
+	$(GO) run ./infra/load/cmd/load -duration $(LOAD_DURATION) $(LOAD_FLAGS)
 
 # ---- Deploy (README, "Deploying to AWS"): samconfig.toml's dev or prod
 # environment. Needs the AWS SAM CLI, the AWS CLI and credentials; each

@@ -526,6 +526,8 @@ func withEnv(env map[string]string, fn func() error) error {
 // inProcess builds each function's router the way its main.go does.
 func (s *Stack) inProcess(ctx context.Context) (map[string]Invoker, error) {
 	invokers := map[string]Invoker{}
+	log := newFunctionLog(os.Stderr)
+	s.closers = append(s.closers, log.Close)
 	for _, f := range s.Template.Functions {
 		newRouter, ok := Routers[f.LogicalID]
 		if !ok {
@@ -537,7 +539,8 @@ func (s *Stack) inProcess(ctx context.Context) (map[string]Invoker, error) {
 			if err != nil {
 				return err
 			}
-			d := app.Load(cfg, dynamo.NewClient(aws))
+			d := app.Load(cfg, inProcessDynamoDB(aws))
+			d.Log = log.logger(cfg.LogLevel)
 			kmsReady := func(context.Context) error { return nil }
 			if KMSFunctions[f.LogicalID] {
 				kmsReady = kmswire.Wire(d, aws)

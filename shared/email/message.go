@@ -39,7 +39,7 @@ const timeLayout = "Mon, 2 Jan 2006 15:04 MST"
 // the expiry and the steps on the phone. It carries the code, so neither
 // the message nor anything derived from it is ever logged.
 func (s *Service) message(to *domain.Admin, requestedBy, code string, expires time.Time) (domain.EmailMessage, error) {
-	png, err := qrpng.Encode(domain.Barcode(code, s.APIHost))
+	png, err := qrpng.Cached(domain.Barcode(code, s.APIHost), expires.Sub(s.Clock.Now()))
 	if err != nil {
 		return domain.EmailMessage{}, err
 	}

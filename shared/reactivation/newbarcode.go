@@ -91,7 +91,7 @@ func (s *Service) NewBarcode(ctx context.Context, req BarcodeRequest) (*Started,
 	}
 	started := &Started{Code: code, Barcode: domain.Barcode(code, s.APIHost), ActivationURL: domain.ActivationURL(s.APIHost, code)}
 	// Render before writing: a failure here leaves nothing behind.
-	if started.PNG, err = qrpng.Encode(started.Barcode); err != nil {
+	if started.PNG, err = qrpng.Cached(started.Barcode, validity); err != nil {
 		return nil, err
 	}
 	for attempt := 1; ; attempt++ {

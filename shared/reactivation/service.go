@@ -186,7 +186,7 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error)
 	}
 	started := &Started{Code: code, Barcode: domain.Barcode(code, s.APIHost), ActivationURL: domain.ActivationURL(s.APIHost, code)}
 	// Render before writing: a failure here leaves nothing behind.
-	if started.PNG, err = qrpng.Encode(started.Barcode); err != nil {
+	if started.PNG, err = qrpng.Cached(started.Barcode, validity); err != nil {
 		return nil, err
 	}
 	expires := now.Add(validity)
