@@ -247,6 +247,10 @@ type NewReactivation struct {
 	Cancel *Reactivation
 	Audit  AuditEvent
 	Limit  Limit
+	// RateLog, when not nil, is the target's log of Limit as read together
+	// with the other reads of the start (Lookup), so the write needs no
+	// read of its own; it still conditions on the log's version.
+	RateLog *RateLog
 }
 
 // Redemption is everything Redeem writes.

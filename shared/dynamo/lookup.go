@@ -1,0 +1,89 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"push-reactivation/shared/domain"
+)
+
+// Lookup reads the items l names in one strongly consistent BatchGetItem,
+// so a request that knows several keys up front pays one round trip for
+// all of them (docs/table.md). Items that do not exist come back nil; a
+// rate log that does not exist comes back empty. One round trip (none
+// when l names nothing).
+func (s *Store) Lookup(ctx context.Context, l domain.Lookup) (*domain.Found, error) {
+	f := &domain.Found{}
+	var keys []map[string]types.AttributeValue
+	dst := map[string]any{}
+	if l.AccountID != "" {
+		f.Account = &domain.Account{}
+		keys, dst[typeAccount] = append(keys, key(accountPK(l.AccountID), skAccount)), f.Account
+	}
+	if l.AdminID != "" {
+		f.Admin = &domain.Admin{}
+		keys, dst[typeAdmin] = append(keys, key(adminPK(l.AdminID), skAdmin)), f.Admin
+	}
+	if l.ReactivationID != "" {
+		f.Reactivation = &domain.Reactivation{}
+		keys, dst[typeReactivation] = append(keys, key(reactivationPK(l.ReactivationID), skReactivation)), f.Reactivation
+	}
+	if l.CredentialID != "" {
+		f.Credential = &domain.Credential{}
+		keys, dst[typeCredential] = append(keys, key(credentialPK(l.CredentialID), skCredential)), f.Credential
+	}
+	var rate map[string]types.AttributeValue
+	if l.RateSubject != "" {
+		keys = append(keys, rateKey(l.RateLimit, l.RateSubject))
+	}
+	if len(keys) == 0 {
+		return f, nil
+	}
+	found := map[string]bool{}
+	place := byType(dst, new(int))
+	err := s.batchGet(ctx, keys, func(m map[string]types.AttributeValue) error {
+		t, _ := m[attrType].(*types.AttributeValueMemberS)
+		if t == nil {
+			return nil
+		}
+		found[t.Value] = true
+		if t.Value == typeRate {
+			rate = m
+			return nil
+		}
+		return place(m)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dynamo: lookup: %w", err)
+	}
+	if !found[typeAccount] {
+		f.Account = nil
+	}
+	if !found[typeAdmin] {
+		f.Admin = nil
+	}
+	if !found[typeReactivation] {
+		f.Reactivation = nil
+	} else if f.Reactivation != nil {
+		f.Reactivation.Status = f.Reactivation.EffectiveStatus(s.clock.Now())
+	}
+	if !found[typeCredential] {
+		f.Credential = nil
+	}
+	if l.RateSubject != "" {
+		st, err := decodeRate(l.RateLimit, l.RateSubject, rate)
+		if err != nil {
+			return nil, err
+		}
+		f.Rate = &domain.RateLog{Limit: st.limit, Subject: st.subject, Version: st.version, Hits: st.hits, Failures: st.failures, Known: st.known}
+	}
+	return f, nil
+}
+
+// rateStateOf turns a log a Lookup read back into the state a hit
+// writes from.
+func rateStateOf(l *domain.RateLog) *rateState {
+	return &rateState{limit: l.Limit, subject: l.Subject, version: l.Version, hits: l.Hits, failures: l.Failures, known: l.Known}
+}
