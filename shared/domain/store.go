@@ -57,6 +57,9 @@ type NewEmailCode struct {
 	Audit AuditEvent
 	// Limit is the per-admin daily email limit, counted for After.AdminID.
 	Limit Limit
+	// RateLog, when not nil, is that log as read with the other reads of
+	// the request (Lookup), so the write needs no read of its own.
+	RateLog *RateLog
 }
 
 // ErrEmailRaced is returned by AddEmailCode when the reactivation no longer

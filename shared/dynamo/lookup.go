@@ -87,3 +87,12 @@ func (s *Store) Lookup(ctx context.Context, l domain.Lookup) (*domain.Found, err
 func rateStateOf(l *domain.RateLog) *rateState {
 	return &rateState{limit: l.Limit, subject: l.Subject, version: l.Version, hits: l.Hits, failures: l.Failures, known: l.Known}
 }
+
+// lookedUp is the first round's read of a hit on limit for subject when
+// log, as a Lookup read it, is that log; nil (read it) otherwise.
+func lookedUp(log *domain.RateLog, limit Limit, subject string) []*rateState {
+	if log == nil || log.Limit != limit || log.Subject != subject {
+		return nil
+	}
+	return []*rateState{rateStateOf(log)}
+}

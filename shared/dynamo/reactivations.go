@@ -78,11 +78,7 @@ func (s *Store) CreateReactivation(ctx context.Context, n NewReactivation) error
 		values[":old"] = str(n.ExpectedPending)
 		delete(values, ":none")
 	}
-	var read []*rateState
-	if l := n.RateLog; l != nil && l.Limit == n.Limit && l.Subject == r.AdminID {
-		read = []*rateState{rateStateOf(l)}
-	}
-	_, err = s.hitAllFrom(ctx, []RateSubject{{Limit: n.Limit, Subject: r.AdminID}}, read, r.ID, func(rates []types.TransactWriteItem) ([]types.TransactWriteItem, int) {
+	_, err = s.hitAllFrom(ctx, []RateSubject{{Limit: n.Limit, Subject: r.AdminID}}, lookedUp(n.RateLog, n.Limit, r.AdminID), r.ID, func(rates []types.TransactWriteItem) ([]types.TransactWriteItem, int) {
 		items := []types.TransactWriteItem{
 			rates[0],
 			s.txPut(rItem, "attribute_not_exists(PK)"),
