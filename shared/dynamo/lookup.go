@@ -15,33 +15,36 @@ import (
 // rate log that does not exist comes back empty. One round trip (none
 // when l names nothing).
 func (s *Store) Lookup(ctx context.Context, l domain.Lookup) (*domain.Found, error) {
-	f := &domain.Found{}
+	var account domain.Account
+	var admin domain.Admin
+	var react domain.Reactivation
+	var cred domain.Credential
+	wanted := []struct {
+		id, itemType string
+		key          func(id string) map[string]types.AttributeValue
+		dst          any
+	}{
+		{l.AccountID, typeAccount, func(id string) map[string]types.AttributeValue { return key(accountPK(id), skAccount) }, &account},
+		{l.AdminID, typeAdmin, func(id string) map[string]types.AttributeValue { return key(adminPK(id), skAdmin) }, &admin},
+		{l.ReactivationID, typeReactivation, func(id string) map[string]types.AttributeValue { return key(reactivationPK(id), skReactivation) }, &react},
+		{l.CredentialID, typeCredential, func(id string) map[string]types.AttributeValue { return key(credentialPK(id), skCredential) }, &cred},
+	}
 	var keys []map[string]types.AttributeValue
 	dst := map[string]any{}
-	if l.AccountID != "" {
-		f.Account = &domain.Account{}
-		keys, dst[typeAccount] = append(keys, key(accountPK(l.AccountID), skAccount)), f.Account
+	for _, w := range wanted {
+		if w.id != "" {
+			keys, dst[w.itemType] = append(keys, w.key(w.id)), w.dst
+		}
 	}
-	if l.AdminID != "" {
-		f.Admin = &domain.Admin{}
-		keys, dst[typeAdmin] = append(keys, key(adminPK(l.AdminID), skAdmin)), f.Admin
-	}
-	if l.ReactivationID != "" {
-		f.Reactivation = &domain.Reactivation{}
-		keys, dst[typeReactivation] = append(keys, key(reactivationPK(l.ReactivationID), skReactivation)), f.Reactivation
-	}
-	if l.CredentialID != "" {
-		f.Credential = &domain.Credential{}
-		keys, dst[typeCredential] = append(keys, key(credentialPK(l.CredentialID), skCredential)), f.Credential
-	}
-	var rate map[string]types.AttributeValue
 	if l.RateSubject != "" {
 		keys = append(keys, rateKey(l.RateLimit, l.RateSubject))
 	}
+	f := &domain.Found{}
 	if len(keys) == 0 {
 		return f, nil
 	}
 	found := map[string]bool{}
+	var rate map[string]types.AttributeValue
 	place := byType(dst, new(int))
 	err := s.batchGet(ctx, keys, func(m map[string]types.AttributeValue) error {
 		t, _ := m[attrType].(*types.AttributeValueMemberS)
@@ -58,19 +61,18 @@ func (s *Store) Lookup(ctx context.Context, l domain.Lookup) (*domain.Found, err
 	if err != nil {
 		return nil, fmt.Errorf("dynamo: lookup: %w", err)
 	}
-	if !found[typeAccount] {
-		f.Account = nil
+	if found[typeAccount] {
+		f.Account = &account
 	}
-	if !found[typeAdmin] {
-		f.Admin = nil
+	if found[typeAdmin] {
+		f.Admin = &admin
 	}
-	if !found[typeReactivation] {
-		f.Reactivation = nil
-	} else if f.Reactivation != nil {
-		f.Reactivation.Status = f.Reactivation.EffectiveStatus(s.clock.Now())
+	if found[typeReactivation] {
+		react.Status = react.EffectiveStatus(s.clock.Now())
+		f.Reactivation = &react
 	}
-	if !found[typeCredential] {
-		f.Credential = nil
+	if found[typeCredential] {
+		f.Credential = &cred
 	}
 	if l.RateSubject != "" {
 		st, err := decodeRate(l.RateLimit, l.RateSubject, rate)
