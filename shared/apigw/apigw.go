@@ -278,6 +278,15 @@ func (rt *Router) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 		}
 		req.Principal = p
 		log = log.With("admin_id", p.Admin.ID)
+		// The session's last_seen_at write runs beside the handler
+		// (shared/session); it must land before the answer, or the
+		// function may be frozen with it in flight. A failed one only
+		// leaves the idle expiry earlier, so the answer stands.
+		defer func() {
+			if err := p.WaitTouch(); err != nil && !errors.Is(err, domain.ErrNotAuthenticated) {
+				log.Warn("session use not recorded", "error", err)
+			}
+		}()
 	}
 	if rt.idem != nil && mutating(req.Method) {
 		return rt.finish(req, rt.idempotent(ctx, log, req, route)), nil

@@ -249,6 +249,11 @@ type Reactivation struct {
 	BarcodesIssued int       `dynamodbav:"barcodes_issued,omitempty" json:"-"`
 	ActivatedAt    time.Time `dynamodbav:"activated_at,omitempty" json:"activated_at,omitzero"`
 	CredentialID   string    `dynamodbav:"credential_id,omitempty" json:"-"`
+
+	// InitiatedByName is the starter's display name when it started, so
+	// the Secondary Authentication section names who started it without
+	// reading that admin (docs/table.md, round trips).
+	InitiatedByName string `dynamodbav:"initiated_by_name,omitempty" json:"-"`
 }
 
 // EffectiveStatus is the status as of now: a pending reactivation whose
@@ -458,4 +463,21 @@ type Principal struct {
 	Admin   Admin
 	// TokenHash identifies the session in the store (logout, switch).
 	TokenHash string
+	// Touch, when not nil, delivers the outcome of the session's
+	// once-a-minute last_seen_at write, which shared/session issues
+	// concurrently with the request rather than before it; WaitTouch
+	// waits for it.
+	Touch <-chan error
+}
+
+// WaitTouch waits for the session's last_seen_at write issued for this
+// request, if any, and returns its error. The router calls it before
+// answering, so a function is never frozen with the write in flight.
+func (p *Principal) WaitTouch() error {
+	if p == nil || p.Touch == nil {
+		return nil
+	}
+	err := <-p.Touch
+	p.Touch = nil
+	return err
 }

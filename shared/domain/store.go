@@ -57,6 +57,9 @@ type NewEmailCode struct {
 	Audit AuditEvent
 	// Limit is the per-admin daily email limit, counted for After.AdminID.
 	Limit Limit
+	// RateLog, when not nil, is that log as read with the other reads of
+	// the request (Lookup), so the write needs no read of its own.
+	RateLog *RateLog
 }
 
 // ErrEmailRaced is returned by AddEmailCode when the reactivation no longer
@@ -247,6 +250,10 @@ type NewReactivation struct {
 	Cancel *Reactivation
 	Audit  AuditEvent
 	Limit  Limit
+	// RateLog, when not nil, is the target's log of Limit as read together
+	// with the other reads of the start (Lookup), so the write needs no
+	// read of its own; it still conditions on the log's version.
+	RateLog *RateLog
 }
 
 // Redemption is everything Redeem writes.

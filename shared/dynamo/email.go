@@ -53,13 +53,14 @@ func (s *Store) AddEmailCode(ctx context.Context, n NewEmailCode) (*IssuedEmailC
 	react := s.txUpdate(key(reactivationPK(before.ID), skReactivation),
 		"SET email_code_hash = :h, email_expires_at = :e, expires_at = :x, #ttl = :ttl ADD emails_sent :one",
 		cond, names, values)
-	hit, err := s.txHit(ctx, n.Limit, after.AdminID, n.Audit.ID, func(rate types.TransactWriteItem) ([]types.TransactWriteItem, int) {
-		items := []types.TransactWriteItem{rate, react, s.txPut(codeItem, "attribute_not_exists(PK)"), auditItem}
-		if before.EmailCodeHash != "" && now.Before(before.EmailExpiresAt) {
-			items = append(items, s.txSetCodeStatus(before.EmailCodeHash, domain.ReactivationCancelled))
-		}
-		return items, 0
-	})
+	hits, err := s.hitAllFrom(ctx, []RateSubject{{Limit: n.Limit, Subject: after.AdminID}}, lookedUp(n.RateLog, n.Limit, after.AdminID), n.Audit.ID,
+		func(rate []types.TransactWriteItem) ([]types.TransactWriteItem, int) {
+			items := []types.TransactWriteItem{rate[0], react, s.txPut(codeItem, "attribute_not_exists(PK)"), auditItem}
+			if before.EmailCodeHash != "" && now.Before(before.EmailExpiresAt) {
+				items = append(items, s.txSetCodeStatus(before.EmailCodeHash, domain.ReactivationCancelled))
+			}
+			return items, 0
+		})
 	if errors.Is(err, domain.ErrRateLimited) {
 		return nil, err
 	}
@@ -69,7 +70,7 @@ func (s *Store) AddEmailCode(ctx context.Context, n NewEmailCode) (*IssuedEmailC
 	if err != nil {
 		return nil, fmt.Errorf("dynamo: add email code: %w", err)
 	}
-	return &IssuedEmailCode{Code: n, Hit: hit}, nil
+	return &IssuedEmailCode{Code: n, Hit: hits[0]}, nil
 }
 
 // emailHashIs is the condition that a reactivation's email code is hash;

@@ -294,13 +294,24 @@ func rateBackoff(ctx context.Context, attempt int) error {
 // failure comes back as the transaction's error for the caller to read.
 func (s *Store) hitAll(ctx context.Context, subjects []RateSubject, tag string,
 	build func(rate []types.TransactWriteItem) ([]types.TransactWriteItem, int)) ([]Hit, error) {
+	return s.hitAllFrom(ctx, subjects, nil, tag, build)
+}
+
+// hitAllFrom is hitAll whose first round uses read, the logs of subjects
+// as the caller already read them (Lookup), instead of reading them; nil
+// reads them. A lost race re-reads as hitAll does.
+func (s *Store) hitAllFrom(ctx context.Context, subjects []RateSubject, read []*rateState, tag string,
+	build func(rate []types.TransactWriteItem) ([]types.TransactWriteItem, int)) ([]Hit, error) {
 	for attempt := range maxRateAttempts {
 		if attempt > 0 {
 			if err := rateBackoff(ctx, attempt); err != nil {
 				return nil, err
 			}
 		}
-		states, err := s.readRates(ctx, subjects)
+		states, err := read, error(nil)
+		if attempt > 0 || states == nil {
+			states, err = s.readRates(ctx, subjects)
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -54,7 +54,9 @@ func codeHashes(r *domain.Reactivation) []string {
 // counts it against the rate limit and writes the audit event, all in one
 // transaction: either the admin has exactly one new pending reactivation,
 // or nothing changed. Two round trips (the admin's reactivation log is
-// read first: rate.go), more only when reactivations of one admin race.
+// read first: rate.go), one when n.RateLog brings the log as read with
+// the start's other reads (Lookup); more only when reactivations of one
+// admin race.
 func (s *Store) CreateReactivation(ctx context.Context, n NewReactivation) error {
 	r := n.Reactivation
 	rItem, err := s.reactivationItem(r)
@@ -76,9 +78,9 @@ func (s *Store) CreateReactivation(ctx context.Context, n NewReactivation) error
 		values[":old"] = str(n.ExpectedPending)
 		delete(values, ":none")
 	}
-	_, err = s.txHit(ctx, n.Limit, r.AdminID, r.ID, func(rate types.TransactWriteItem) ([]types.TransactWriteItem, int) {
+	_, err = s.hitAllFrom(ctx, []RateSubject{{Limit: n.Limit, Subject: r.AdminID}}, lookedUp(n.RateLog, n.Limit, r.AdminID), r.ID, func(rates []types.TransactWriteItem) ([]types.TransactWriteItem, int) {
 		items := []types.TransactWriteItem{
-			rate,
+			rates[0],
 			s.txPut(rItem, "attribute_not_exists(PK)"),
 			s.txPut(cItem, "attribute_not_exists(PK)"),
 			s.txUpdate(key(adminPK(r.AdminID), skAdmin), "SET pending_reactivation_id = :new", adminCond, nil, values),

@@ -62,3 +62,35 @@ func (s *Store) TouchSession(ctx context.Context, tokenHash string, at time.Time
 	}
 	return nil
 }
+
+// GetSessionAndAdmin returns the session whose token hashes to tokenHash
+// and the admin adminID (which the token names), read together in one
+// strongly consistent BatchGetItem, so authenticating a request is one
+// round trip. A session that does not exist or has expired is
+// domain.ErrNotAuthenticated; a missing admin comes back nil. Whether the
+// session belongs to adminID is the caller's check.
+func (s *Store) GetSessionAndAdmin(ctx context.Context, tokenHash, adminID string) (*domain.Session, *domain.Admin, error) {
+	var sess domain.Session
+	var admin domain.Admin
+	got := map[string]bool{}
+	place := byType(map[string]any{typeSession: &sess, typeAdmin: &admin}, new(int))
+	err := s.batchGet(ctx, []map[string]types.AttributeValue{
+		key(sessionPK(tokenHash), skSession),
+		key(adminPK(adminID), skAdmin),
+	}, func(m map[string]types.AttributeValue) error {
+		if t, ok := m[attrType].(*types.AttributeValueMemberS); ok {
+			got[t.Value] = true
+		}
+		return place(m)
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("dynamo: get session: %w", err)
+	}
+	if !got[typeSession] || !sess.Valid(s.clock.Now()) {
+		return nil, nil, domain.NewError(domain.CodeNotAuthenticated)
+	}
+	if !got[typeAdmin] {
+		return &sess, nil, nil
+	}
+	return &sess, &admin, nil
+}

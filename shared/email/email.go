@@ -27,7 +27,7 @@ import (
 
 // Store is what the service needs from the store.
 type Store interface {
-	GetAdmin(ctx context.Context, id string) (*domain.Admin, error)
+	Lookup(ctx context.Context, l domain.Lookup) (*domain.Found, error)
 	GetReactivation(ctx context.Context, id string) (*domain.Reactivation, error)
 	AddEmailCode(ctx context.Context, n domain.NewEmailCode) (*domain.IssuedEmailCode, error)
 	VoidEmailCode(ctx context.Context, issued *domain.IssuedEmailCode, reason string) error
@@ -117,8 +117,9 @@ type Sent struct {
 //
 // SES failing with domain.ErrPeerUnavailable gives 50301, any other send
 // failure 50001; both undo the new code. Round trips: the reactivation
-// (+ the acting account for an Owner), the target admin when the caller
-// is an Owner, one transaction, the SES call.
+// (with the acting account for an Owner, one Lookup), the target's email
+// log (with the target admin for an Owner, one Lookup), one transaction,
+// the SES call.
 func (s *Service) Send(ctx context.Context, req Request) (*Sent, error) {
 	actor, now := req.Actor, s.Clock.Now()
 	if req.ReactivationID == "" || len(req.ReactivationID) > 64 {
@@ -138,10 +139,20 @@ func (s *Service) Send(ctx context.Context, req Request) (*Sent, error) {
 	if err := r.CheckEmail(now); err != nil {
 		return nil, err
 	}
+	// The target's daily email log is read now, with the target admin
+	// for an Owner, so the transaction needs no read of its own.
+	l := domain.Lookup{RateLimit: Limit, RateSubject: r.AdminID}
+	if !self {
+		l.AdminID = r.AdminID
+	}
+	found, err := s.Store.Lookup(ctx, l)
+	if err != nil {
+		return nil, err
+	}
 	target := &actor.Admin
 	if !self {
-		if target, err = s.Store.GetAdmin(ctx, r.AdminID); err != nil {
-			return nil, err
+		if target = found.Admin; target == nil {
+			return nil, fmt.Errorf("email: target %s of %s: %w", r.AdminID, r.ID, domain.ErrNotFound)
 		}
 	}
 	if target.Status == domain.AdminDisabled {
@@ -173,7 +184,7 @@ func (s *Service) Send(ctx context.Context, req Request) (*Sent, error) {
 	log := s.Log.With("request_id", req.RequestID, "reactivation_id", r.ID, "target_id", target.ID, "to", masked)
 
 	issued, err := s.Store.AddEmailCode(ctx, domain.NewEmailCode{
-		Before: *r, After: after, Code: emailCode, Limit: Limit,
+		Before: *r, After: after, Code: emailCode, Limit: Limit, RateLog: found.Rate,
 		Audit: domain.NewAuditEvent(domain.AuditEvent{
 			ID: eventID, Time: now, AccountID: r.AccountID, ActorID: actor.Admin.ID, TargetID: target.ID,
 			Action: domain.ActionReactivationEmail, Outcome: domain.OutcomeSuccess, IP: req.IP, UserAgent: req.UserAgent,

@@ -58,6 +58,9 @@ func viewAccount(a *domain.Account) AccountView {
 
 // Logout ends the caller's session; its token then gives 40101.
 func (s *Service) Logout(ctx context.Context, p *domain.Principal, c Client) error {
+	// The session's last_seen_at write (shared/session) must land first:
+	// beside this transaction on the same item, DynamoDB would cancel one.
+	_ = p.WaitTouch()
 	return s.Store.EndSession(ctx, p.TokenHash, s.event(&p.Admin, c, domain.ActionLogout, domain.OutcomeSuccess, nil))
 }
 
@@ -84,6 +87,7 @@ func (s *Service) SwitchAccount(ctx context.Context, p *domain.Principal, accoun
 		return nil, errNoSuchAccount
 	}
 	ev := s.event(&p.Admin, c, domain.ActionSessionSwitch, domain.OutcomeSuccess, details)
+	_ = p.WaitTouch() // as for Logout: one write of the session item at a time
 	if err := s.Store.SwitchActingAccount(ctx, p.TokenHash, accountID, ev); err != nil {
 		return nil, err
 	}

@@ -51,19 +51,19 @@ func limitParam(q url.Values, def, most int) (int, error) {
 
 // adminsPage reads the page of the account's admins that ?limit= and
 // ?next= name, and seals the cursor of the following one.
-func (h *handlers) adminsPage(ctx context.Context, r *apigw.Request, acct *domain.Account) ([]domain.Admin, string, error) {
+func (h *handlers) adminsPage(ctx context.Context, r *apigw.Request, accountID string) ([]domain.Admin, string, error) {
 	limit, err := pageLimit(r, defaultAdminsPage, maxAdminsPage)
 	if err != nil {
 		return nil, "", err
 	}
-	bind := cursor{List: listAdmins, Account: acct.ID}
+	bind := cursor{List: listAdmins, Account: accountID}
 	pos := ""
 	if next := r.Query().Get("next"); next != "" {
 		if pos, err = openCursor(h.codes, next, bind); err != nil {
 			return nil, "", err
 		}
 	}
-	admins, nextPos, err := h.store.ListAdminsPage(ctx, acct.ID, limit, pos)
+	admins, nextPos, err := h.store.ListAdminsPage(ctx, accountID, limit, pos)
 	if err != nil {
 		return nil, "", err
 	}
@@ -104,24 +104,26 @@ type EventView struct {
 // query (one, up to domain.MaxAuditQueries when a filter is sparse), the
 // named admins (one BatchGetItem per 100).
 func (h *handlers) adminLog(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
-	acct, err := h.account(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	f, bind, err := logQuery(r, h.codes, acct.ID)
-	if err != nil {
-		return nil, err
-	}
-	if f.AdminID != "" {
-		a, err := h.store.GetAdmin(ctx, f.AdminID)
-		if errors.Is(err, domain.ErrNotFound) || (err == nil && a.AccountID != acct.ID) {
-			return nil, domain.NewError(domain.CodeNotFound)
+	var f domain.AuditFilter
+	var bind cursor
+	var events []domain.AuditEvent
+	var nextPos string
+	acct, err := h.accountBeside(ctx, r, func(ctx context.Context, accountID string) (err error) {
+		if f, bind, err = logQuery(r, h.codes, accountID); err != nil {
+			return err
 		}
-		if err != nil {
-			return nil, err
+		if f.AdminID != "" {
+			a, err := h.store.GetAdmin(ctx, f.AdminID)
+			if errors.Is(err, domain.ErrNotFound) || (err == nil && a.AccountID != accountID) {
+				return domain.NewError(domain.CodeNotFound)
+			}
+			if err != nil {
+				return err
+			}
 		}
-	}
-	events, nextPos, err := h.store.ListAudit(ctx, acct.ID, f)
+		events, nextPos, err = h.store.ListAudit(ctx, accountID, f)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -85,31 +85,80 @@ func (h *handlers) account(ctx context.Context, r *apigw.Request) (*domain.Accou
 	return h.svc.ActingAccount(ctx, r.Principal)
 }
 
-// target is the admin named by the path, if it belongs to acct; anything
-// else is 40401.
-func (h *handlers) target(ctx context.Context, r *apigw.Request, acct *domain.Account) (*domain.Admin, error) {
-	id := r.Param("admin_id")
-	if id == "" || len(id) > 64 {
-		return nil, domain.NewError(domain.CodeNotFound)
+// accountBeside is account, with read run on the id of the account the
+// session acts in at the same time, so a list costs no extra round trip
+// for the account. What read finds is used only once the account passed
+// its checks: an account refused is that refusal, whatever read said.
+func (h *handlers) accountBeside(ctx context.Context, r *apigw.Request, read func(ctx context.Context, accountID string) error) (*domain.Account, error) {
+	p := r.Principal
+	if p.Admin.Role != domain.RoleOwner || p.Session.HomeAccountID != p.Admin.AccountID {
+		return nil, domain.NewError(domain.CodeForbidden)
 	}
-	a, err := h.store.GetAdmin(ctx, id)
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- read(rctx, reactivation.ActingAccountID(p)) }()
+	acct, err := h.svc.ActingAccount(ctx, p)
 	if err != nil {
+		cancel()
+		<-done
 		return nil, err
 	}
-	if a.AccountID != acct.ID {
+	if err := <-done; err != nil {
+		return nil, err
+	}
+	return acct, nil
+}
+
+// targetID is the admin id the path names, or 40401 for one that cannot
+// exist.
+func targetID(r *apigw.Request) (string, error) {
+	id := r.Param("admin_id")
+	if id == "" || len(id) > 64 {
+		return "", domain.NewError(domain.CodeNotFound)
+	}
+	return id, nil
+}
+
+// belongs is a (nil when it does not exist) if it is an admin of acct,
+// else 40401.
+func belongs(a *domain.Admin, acct *domain.Account) (*domain.Admin, error) {
+	if a == nil || a.AccountID != acct.ID {
 		return nil, domain.NewError(domain.CodeNotFound)
 	}
 	return a, nil
 }
 
 // accountAndTarget is account, then target: the account the Owner manages
-// and the admin of it the path names.
+// and the admin of it the path names, both read in one round trip (the
+// acting account's id is the session's, the admin's the path's) and
+// checked in that order, so the answers are those of reading one after
+// the other.
 func (h *handlers) accountAndTarget(ctx context.Context, r *apigw.Request) (*domain.Account, *domain.Admin, error) {
-	acct, err := h.account(ctx, r)
+	p := r.Principal
+	if p.Admin.Role != domain.RoleOwner {
+		return nil, nil, domain.NewError(domain.CodeForbidden)
+	}
+	if p.Session.HomeAccountID != p.Admin.AccountID {
+		return nil, nil, domain.NewError(domain.CodeForbidden)
+	}
+	id, err := targetID(r)
+	if err != nil {
+		// The account is still checked first, as reading it would.
+		if _, aerr := h.account(ctx, r); aerr != nil {
+			return nil, nil, aerr
+		}
+		return nil, nil, err
+	}
+	found, err := h.store.Lookup(ctx, domain.Lookup{AccountID: reactivation.ActingAccountID(p), AdminID: id})
 	if err != nil {
 		return nil, nil, err
 	}
-	a, err := h.target(ctx, r, acct)
+	acct, err := reactivation.CheckActing(p, found.Account)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := belongs(found.Admin, acct)
 	return acct, a, err
 }
 
@@ -131,11 +180,12 @@ type AdminSummary struct {
 // omitted on the last page. Round trips: the page of admins (one) and
 // their pending reactivations (one per 100).
 func (h *handlers) listAdmins(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
-	acct, err := h.account(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	admins, next, err := h.adminsPage(ctx, r, acct)
+	var admins []domain.Admin
+	var next string
+	_, err := h.accountBeside(ctx, r, func(ctx context.Context, accountID string) (err error) {
+		admins, next, err = h.adminsPage(ctx, r, accountID)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -190,18 +240,19 @@ func (h *handlers) getAdmin(ctx context.Context, r *apigw.Request) (*apigw.Respo
 // same code as self-service; the Owner is recorded as initiator and sees
 // the QR code. An Owner may name themselves.
 func (h *handlers) startReactivation(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
-	acct, err := h.account(ctx, r)
-	if err != nil {
-		return nil, err
-	}
 	// Naming oneself is self-service by another route: Start applies the
 	// self rules, so an MSP Owner acting in a child account is told to log
 	// in to the parent account (40302) rather than told it does not exist.
+	var acct *domain.Account
+	var err error
 	a := &r.Principal.Admin
 	if r.Param("admin_id") != a.ID {
-		if a, err = h.target(ctx, r, acct); err != nil {
-			return nil, err
-		}
+		acct, a, err = h.accountAndTarget(ctx, r)
+	} else {
+		acct, err = h.account(ctx, r)
+	}
+	if err != nil {
+		return nil, err
 	}
 	var body reactivation.StartBody
 	if err := r.DecodeJSON(&body); err != nil {

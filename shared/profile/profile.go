@@ -9,15 +9,17 @@ package profile
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"push-reactivation/shared/domain"
 )
 
-// Store is what the view reads.
+// Store is what the view reads: everything in one Lookup, and the admin
+// who started a reactivation only for one started before reactivations
+// carried their starter's name.
 type Store interface {
-	GetReactivation(ctx context.Context, id string) (*domain.Reactivation, error)
-	GetCredential(ctx context.Context, id string) (*domain.Credential, error)
+	Lookup(ctx context.Context, l domain.Lookup) (*domain.Found, error)
 	GetAdmin(ctx context.Context, id string) (*domain.Admin, error)
 }
 
@@ -108,15 +110,13 @@ type Pending struct {
 	EmailsLeft     int       `json:"emails_left"`
 }
 
-// PendingOf shows r, started by starter (nil when that admin is gone).
-func PendingOf(r *domain.Reactivation, starter *domain.Admin) *Pending {
+// PendingOf shows r, started by the admin named starterName ("" when
+// that admin is gone).
+func PendingOf(r *domain.Reactivation, starterName string) *Pending {
 	p := &Pending{
-		ReactivationID: r.ID, StartedBy: StartedBy{AdminID: r.InitiatedBy},
+		ReactivationID: r.ID, StartedBy: StartedBy{AdminID: r.InitiatedBy, Name: starterName},
 		CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC(),
 		EmailsSent: r.EmailsSent, EmailsLeft: max(0, domain.MaxEmailsPerReactivation-r.EmailsSent),
-	}
-	if starter != nil {
-		p.StartedBy.Name = starter.Name
 	}
 	if r.EmailCodeHash != "" && !r.EmailExpiresAt.IsZero() {
 		p.EmailExpiresAt = r.EmailExpiresAt.UTC()
@@ -154,56 +154,58 @@ type View struct {
 	EmailStatus *domain.EmailStatus `json:"email_status"`
 }
 
-// starterOf is the admin who started r, a itself or an Owner, or nil when
-// that admin is gone.
-func starterOf(ctx context.Context, st Store, a *domain.Admin, r *domain.Reactivation) (*domain.Admin, error) {
-	switch r.InitiatedBy {
-	case a.ID:
-		return a, nil
-	case "":
-		return nil, nil
+// starterName names the admin who started r: a itself, else the name r
+// carries from its start. A reactivation started before reactivations
+// carried it costs one read of that admin ("" when the admin is gone).
+func starterName(ctx context.Context, st Store, a *domain.Admin, r *domain.Reactivation) (string, error) {
+	switch {
+	case r.InitiatedBy == a.ID:
+		return a.Name, nil
+	case r.InitiatedByName != "" || r.InitiatedBy == "":
+		return r.InitiatedByName, nil
 	}
 	o, err := st.GetAdmin(ctx, r.InitiatedBy)
 	if errors.Is(err, domain.ErrNotFound) {
-		return nil, nil
+		return "", nil
 	}
-	return o, err
+	if err != nil {
+		return "", err
+	}
+	return o.Name, nil
 }
 
-// Load builds the view of admin a of account acct. Round trips: one for
-// the pending reactivation, if any, one for the Owner who started it, if
-// it was not the admin itself, and one for the active credential, if any.
+// Load builds the view of admin a of account acct; a nil acct is a's home
+// account, read with the rest. One round trip: the account (unless
+// given), the pending reactivation and the active credential, whichever
+// there are, in one Lookup; the admin item names them, and the
+// reactivation carries who started it.
 func Load(ctx context.Context, st Store, a *domain.Admin, acct *domain.Account, now time.Time) (*View, error) {
-	var pending *domain.Reactivation
-	if a.PendingReactivationID != "" {
-		r, err := st.GetReactivation(ctx, a.PendingReactivationID)
-		switch {
-		case errors.Is(err, domain.ErrNotFound):
-		case err != nil:
-			return nil, err
-		default:
-			pending = r
+	l := domain.Lookup{ReactivationID: a.PendingReactivationID, CredentialID: a.ActiveCredentialID}
+	if acct == nil {
+		l.AccountID = a.AccountID
+	}
+	found, err := st.Lookup(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	if acct == nil {
+		if acct = found.Account; acct == nil {
+			return nil, fmt.Errorf("profile: account %s of admin %s: %w", a.AccountID, a.ID, domain.ErrNotFound)
 		}
 	}
+	pending := found.Reactivation
 	push := Push{Status: StatusOf(a, pending, now)}
 	// Only a reactivation StatusOf counts as pending is shown: an expired
 	// one is null, whatever the stored item says (TTL is only cleanup).
 	if push.Status == PushPendingReactivation {
-		starter, err := starterOf(ctx, st, a, pending)
+		name, err := starterName(ctx, st, a, pending)
 		if err != nil {
 			return nil, err
 		}
-		push.PendingReactivation = PendingOf(pending, starter)
+		push.PendingReactivation = PendingOf(pending, name)
 	}
-	if a.ActiveCredentialID != "" {
-		c, err := st.GetCredential(ctx, a.ActiveCredentialID)
-		switch {
-		case errors.Is(err, domain.ErrNotFound):
-		case err != nil:
-			return nil, err
-		case c.Status == domain.CredentialActive:
-			push.Device = DeviceOf(c)
-		}
+	if c := found.Credential; c != nil && c.Status == domain.CredentialActive {
+		push.Device = DeviceOf(c)
 	}
 	phone := Phone{Phone: ""}
 	if a.Phone != "" {

@@ -35,7 +35,6 @@ type RouterStore interface {
 // ProfileStore is what GET /v1/profile reads.
 type ProfileStore interface {
 	profile.Store
-	GetAccount(ctx context.Context, id string) (*domain.Account, error)
 }
 
 type handlers struct {
@@ -47,12 +46,9 @@ type handlers struct {
 // profile answers the Edit Profile data of the caller, with the account
 // the admin belongs to (the home account, even while acting in a child).
 func (h *handlers) profile(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
-	a := &r.Principal.Admin
-	acct, err := h.store.GetAccount(ctx, a.AccountID)
-	if err != nil {
-		return nil, err
-	}
-	v, err := profile.Load(ctx, h.store, a, acct, h.clock.Now())
+	// nil: the home account is read with the rest of the view, in one
+	// round trip after the session's.
+	v, err := profile.Load(ctx, h.store, &r.Principal.Admin, nil, h.clock.Now())
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package reactivation
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -43,12 +44,13 @@ const barcodeAttempts = 3
 //   - at most MaxBarcodesPerReactivation new QR codes (42901);
 //   - the target admin is not disabled (40901).
 //
-// Round trips: the reactivation, the account (for an Owner, the acting
-// account, read to check it may see it), the target admin for an Owner,
-// one transaction (more when concurrent requests race).
+// Round trips: the reactivation and the account the session acts in (for
+// an Owner, read to check it may see it; for the target, its home
+// account's policy) in one Lookup, the target admin for an Owner, one
+// transaction (more when concurrent requests race).
 func (s *Service) NewBarcode(ctx context.Context, req BarcodeRequest) (*Started, error) {
 	actor, now := req.Actor, s.Clock.Now()
-	r, acct, err := s.visible(ctx, actor, req.ReactivationID)
+	r, acct, err := s.visible(ctx, actor, req.ReactivationID, true)
 	if err != nil {
 		return nil, err
 	}
@@ -63,10 +65,8 @@ func (s *Service) NewBarcode(ctx context.Context, req BarcodeRequest) (*Started,
 	// account it acts in, which visible read and checked is the
 	// reactivation's; for the target, its home account (a child was
 	// refused above).
-	if acct == nil {
-		if acct, err = s.Store.GetAccount(ctx, r.AccountID); err != nil {
-			return nil, err
-		}
+	if acct == nil || acct.ID != r.AccountID {
+		return nil, fmt.Errorf("reactivation: account %s of %s: %w", r.AccountID, r.ID, domain.ErrNotFound)
 	}
 	validity, err := qrValidity(req.ValidSecs, acct.Policy)
 	if err != nil {

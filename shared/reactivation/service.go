@@ -21,6 +21,7 @@ import (
 // Store is what the service needs from the store.
 type Store interface {
 	GetAccount(ctx context.Context, id string) (*domain.Account, error)
+	Lookup(ctx context.Context, l domain.Lookup) (*domain.Found, error)
 	GetReactivation(ctx context.Context, id string) (*domain.Reactivation, error)
 	GetCredential(ctx context.Context, id string) (*domain.Credential, error)
 	CreateReactivation(ctx context.Context, n domain.NewReactivation) error
@@ -92,19 +93,35 @@ type Started struct {
 // else is refused with 40301. Owners manage the admins of this account.
 // One round trip.
 func (s *Service) ActingAccount(ctx context.Context, p *domain.Principal) (*domain.Account, error) {
-	home, acting := p.Admin.AccountID, p.Session.ActingAccountID
-	if acting == "" {
-		acting = home
-	}
-	if p.Session.HomeAccountID != home {
+	if p.Session.HomeAccountID != p.Admin.AccountID {
 		return nil, domain.NewError(domain.CodeForbidden)
 	}
-	acct, err := s.Store.GetAccount(ctx, acting)
+	acct, err := s.Store.GetAccount(ctx, ActingAccountID(p))
 	if errors.Is(err, domain.ErrNotFound) {
 		return nil, domain.NewError(domain.CodeForbidden)
 	}
 	if err != nil {
 		return nil, err
+	}
+	return CheckActing(p, acct)
+}
+
+// ActingAccountID is the id of the account p's session acts in, for a
+// caller that reads it together with other items (Lookup) and then checks
+// it with CheckActing.
+func ActingAccountID(p *domain.Principal) string {
+	if p.Session.ActingAccountID == "" {
+		return p.Admin.AccountID
+	}
+	return p.Session.ActingAccountID
+}
+
+// CheckActing is ActingAccount on an account already read (nil when it
+// does not exist): acct back when p's session may act in it, else 40301.
+func CheckActing(p *domain.Principal, acct *domain.Account) (*domain.Account, error) {
+	home := p.Admin.AccountID
+	if p.Session.HomeAccountID != home || acct == nil || acct.ID != ActingAccountID(p) {
+		return nil, domain.NewError(domain.CodeForbidden)
 	}
 	if acct.ID != home && (acct.Kind != domain.AccountChild || acct.ParentID != home) {
 		return nil, domain.NewError(domain.CodeForbidden)
@@ -128,8 +145,10 @@ func (s *Service) ActingAccount(ctx context.Context, p *domain.Principal) (*doma
 //
 // The code is 20 characters from crypto/rand (via Random) and only its
 // SHA-256 is stored. Everything is written in one transaction with the
-// audit event (store.CreateReactivation). Round trips: the acting account
-// (unless given), the earlier pending reactivation if any, the transaction.
+// audit event (store.CreateReactivation). Round trips: one Lookup of the
+// acting account (unless given), the earlier pending reactivation if any
+// and the target's rate log, then the transaction, which needs no read of
+// its own.
 func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error) {
 	actor, target, now := req.Actor, req.Target, s.Clock.Now()
 	self := actor.Admin.ID == target.ID
@@ -137,9 +156,19 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error)
 		return nil, domain.NewError(domain.CodeForbidden)
 	}
 	acct := req.Acting
+	l := domain.Lookup{ReactivationID: target.PendingReactivationID, RateLimit: Limit, RateSubject: target.ID}
 	if acct == nil {
-		var err error
-		if acct, err = s.ActingAccount(ctx, actor); err != nil {
+		if actor.Session.HomeAccountID != actor.Admin.AccountID {
+			return nil, domain.NewError(domain.CodeForbidden)
+		}
+		l.AccountID = ActingAccountID(actor)
+	}
+	found, err := s.Store.Lookup(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	if acct == nil {
+		if acct, err = CheckActing(actor, found.Account); err != nil {
 			return nil, err
 		}
 	}
@@ -160,16 +189,12 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error)
 		return nil, domain.Errorf(domain.CodeConflict, "administrator is disabled")
 	}
 
+	// The earlier pending reactivation is cancelled in the same
+	// transaction, on condition that the admin still names it
+	// (ExpectedPending) and its email code is still the one read here.
 	var previous *domain.Reactivation
-	if id := target.PendingReactivationID; id != "" {
-		r, err := s.Store.GetReactivation(ctx, id)
-		switch {
-		case errors.Is(err, domain.ErrNotFound):
-		case err != nil:
-			return nil, err
-		case r.Status == domain.ReactivationPending:
-			previous = r
-		}
+	if r := found.Reactivation; r != nil && r.Status == domain.ReactivationPending {
+		previous = r
 	}
 
 	code, err := secret.ActivationCode(s.Random, domain.ActivationCodeLength)
@@ -191,7 +216,7 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error)
 	}
 	expires := now.Add(validity)
 	r := domain.Reactivation{
-		ID: id, AdminID: target.ID, AccountID: target.AccountID, InitiatedBy: actor.Admin.ID,
+		ID: id, AdminID: target.ID, AccountID: target.AccountID, InitiatedBy: actor.Admin.ID, InitiatedByName: actor.Admin.Name,
 		Status: domain.ReactivationPending, CreatedAt: now, ExpiresAt: expires,
 		QRCodeHash: secret.Hash(code), QRExpiresAt: expires,
 	}
@@ -210,7 +235,8 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error)
 		Cancel:          previous,
 		Audit: domain.NewAuditEvent(domain.AuditEvent{ID: eventID, Time: now, AccountID: target.AccountID, ActorID: actor.Admin.ID, TargetID: target.ID,
 			Action: domain.ActionReactivationStart, Outcome: domain.OutcomeSuccess, IP: req.IP, UserAgent: req.UserAgent, Details: details}),
-		Limit: Limit,
+		Limit:   Limit,
+		RateLog: found.Rate,
 	}
 	if err := s.Store.CreateReactivation(ctx, n); err != nil {
 		return nil, err
@@ -240,32 +266,40 @@ func qrValidity(validSecs *int, p domain.Policy) (time.Duration, error) {
 // account it belongs to (the account the Owner's session acts in). Anyone
 // else gets 40401, as if it did not exist, so ids cannot be probed.
 func (s *Service) Get(ctx context.Context, actor *domain.Principal, id string) (*domain.Reactivation, error) {
-	r, _, err := s.visible(ctx, actor, id)
+	r, _, err := s.visible(ctx, actor, id, false)
 	return r, err
 }
 
-// visible is Get, also returning the account an Owner's session acts in
-// (the reactivation's) when it had to be read; nil for the target.
-func (s *Service) visible(ctx context.Context, actor *domain.Principal, id string) (*domain.Reactivation, *domain.Account, error) {
+// visible is Get, also returning the account the caller's session acts in:
+// for an Owner, always (the reactivation's, checked); for the target,
+// when withAccount asks for it (nil when it does not exist). One round
+// trip: the reactivation and that account in one Lookup.
+func (s *Service) visible(ctx context.Context, actor *domain.Principal, id string, withAccount bool) (*domain.Reactivation, *domain.Account, error) {
 	if id == "" || len(id) > 64 {
 		return nil, nil, domain.NewError(domain.CodeNotFound)
 	}
-	r, err := s.Store.GetReactivation(ctx, id)
+	owner := actor.Admin.Role == domain.RoleOwner
+	l := domain.Lookup{ReactivationID: id}
+	if owner || withAccount {
+		l.AccountID = ActingAccountID(actor)
+	}
+	found, err := s.Store.Lookup(ctx, l)
 	if err != nil {
 		return nil, nil, err
+	}
+	r := found.Reactivation
+	if r == nil {
+		return nil, nil, domain.NewError(domain.CodeNotFound)
 	}
 	if r.AdminID == actor.Admin.ID {
-		return r, nil, nil
+		return r, found.Account, nil
 	}
-	if actor.Admin.Role != domain.RoleOwner {
+	if !owner {
 		return nil, nil, domain.NewError(domain.CodeNotFound)
 	}
-	acct, err := s.ActingAccount(ctx, actor)
-	if errors.Is(err, domain.ErrForbidden) || (err == nil && acct.ID != r.AccountID) {
+	acct, err := CheckActing(actor, found.Account)
+	if err != nil || acct.ID != r.AccountID {
 		return nil, nil, domain.NewError(domain.CodeNotFound)
-	}
-	if err != nil {
-		return nil, nil, err
 	}
 	return r, acct, nil
 }
