@@ -331,6 +331,12 @@ type LoginTx struct {
 	// Pushes counts Duo Pushes started in this transaction.
 	Pushes int `dynamodbav:"pushes,omitempty" json:"-"`
 
+	// ActiveCredentialID is the admin's active push credential when the
+	// login started, a hint only: it lets the second-factor steps read the
+	// credential in the same BatchGetItem as the admin; the admin's own
+	// active_credential_id decides (issue 15).
+	ActiveCredentialID string `dynamodbav:"active_credential_id,omitempty" json:"-"`
+
 	// Step-up (DESIGN.md §4.1): a login started by POST /v1/session/reauth
 	// refreshes the session whose token hashes to SessionTokenHash instead
 	// of issuing a new one. SealedSessionToken is that session's token,
