@@ -249,6 +249,13 @@ type Reactivation struct {
 	BarcodesIssued int       `dynamodbav:"barcodes_issued,omitempty" json:"-"`
 	ActivatedAt    time.Time `dynamodbav:"activated_at,omitempty" json:"activated_at,omitzero"`
 	CredentialID   string    `dynamodbav:"credential_id,omitempty" json:"-"`
+	// HolderCredentialID is the target admin's active credential when the
+	// reactivation started, the one its redeem revokes; its codes carry
+	// it (CodeCarry). Only a redeem of this admin's pending reactivation
+	// changes the admin's active credential, and a new reactivation
+	// cancels the pending one, so it stays right while this one is
+	// pending; the redeem re-checks it in its condition anyway.
+	HolderCredentialID string `dynamodbav:"holder_credential_id,omitempty" json:"-"`
 }
 
 // EffectiveStatus is the status as of now: a pending reactivation whose
@@ -272,6 +279,10 @@ type ActivationCode struct {
 	AccountID      string             `dynamodbav:"account_id" json:"account_id"`
 	Status         ReactivationStatus `dynamodbav:"status" json:"status"`
 	ExpiresAt      time.Time          `dynamodbav:"expires_at,unixtime" json:"expires_at"`
+	// Carried is its reactivation as it was when the code was written
+	// (codecarry.go), so a redeem needs no other read; nil on codes
+	// written before it existed.
+	Carried *CodeCarry `dynamodbav:"carried,omitempty" json:"-"`
 }
 
 // Usable reports whether the code may still be redeemed at now.
