@@ -2,6 +2,7 @@ package device_test
 
 import (
 	"testing"
+	"time"
 
 	"push-reactivation/internal/testenv/apptest"
 	"push-reactivation/internal/testenv/dynamotest"
@@ -96,4 +97,32 @@ func BenchmarkDeviceEndpoints(b *testing.B) {
 			b.ReportMetric(float64(counter.Count())/float64(b.N), "roundtrips/op")
 		})
 	}
+}
+
+// BenchmarkBaseline is the unit the device figures are read against.
+func BenchmarkBaseline(b *testing.B) { apptest.BenchBaseline(b) }
+
+// BenchmarkRedeem is POST /push/v2/activation/{code} with a fresh QR code
+// each time (the start is outside the timing and the count), reporting
+// its round trips.
+func BenchmarkRedeem(b *testing.B) {
+	f := newFixture(b)
+	counter := dynamotest.NewCountingAPI(f.AWS.DynamoDB)
+	f.svc.Store = dynamo.New(counter, f.Deps.Config.TableName, f.Clock)
+	f.svc.Store.(*dynamo.Store).UseSealer(f.Deps.Store.Sealer())
+	f.svc.Notifier = nil
+	f.router = f.svc.Router()
+	var trips int64
+	for b.Loop() {
+		b.StopTimer()
+		f.Clock.Advance(time.Hour) // a fresh hourly allowance of reactivations
+		code := f.start("admin@acme.example").Code
+		b.StartTimer()
+		trips += counter.Measure(func() {
+			if resp := f.activateRaw(code, activationForm(key(0))); resp.Status != 200 {
+				b.Fatalf("%d %s", resp.Status, resp.Body)
+			}
+		})
+	}
+	b.ReportMetric(float64(trips)/float64(b.N), "roundtrips/op")
 }
