@@ -9,15 +9,22 @@ import (
 	"push-reactivation/shared/dynamo"
 )
 
-// TestRoundTripsPerEndpoint pins the round trips docs/device.md gives for
-// each endpoint.
-func TestRoundTripsPerEndpoint(t *testing.T) {
-	f := newFixture(t)
+// counting puts the fixture's router on a store that counts its round
+// trips, without the notifier (whose audit write is not the endpoint's).
+func (f *fixture) counting() *dynamotest.CountingAPI {
 	counter := dynamotest.NewCountingAPI(f.AWS.DynamoDB)
 	f.svc.Store = dynamo.New(counter, f.Deps.Config.TableName, f.Clock)
 	f.svc.Store.(*dynamo.Store).UseSealer(f.Deps.Store.Sealer())
 	f.svc.Notifier = nil
 	f.router = f.svc.Router()
+	return counter
+}
+
+// TestRoundTripsPerEndpoint pins the round trips docs/device.md gives for
+// each endpoint.
+func TestRoundTripsPerEndpoint(t *testing.T) {
+	f := newFixture(t)
+	counter := f.counting()
 	started := f.start("admin@acme.example")
 
 	measure := func(name string, want int64, call func() *apptest.Response) {
@@ -66,11 +73,7 @@ func TestRoundTripsPerEndpoint(t *testing.T) {
 // embedded DynamoDB.
 func BenchmarkDeviceEndpoints(b *testing.B) {
 	f := newFixture(b)
-	counter := dynamotest.NewCountingAPI(f.AWS.DynamoDB)
-	f.svc.Store = dynamo.New(counter, f.Deps.Config.TableName, f.Clock)
-	f.svc.Store.(*dynamo.Store).UseSealer(f.Deps.Store.Sealer())
-	f.svc.Notifier = nil
-	f.router = f.svc.Router()
+	counter := f.counting()
 	p := f.activate(f.start("admin@acme.example").Code, key(0))
 	f.push(p, "")
 	landing := f.start("owner@acme.example").Code
@@ -107,11 +110,7 @@ func BenchmarkBaseline(b *testing.B) { apptest.BenchBaseline(b) }
 // its round trips.
 func BenchmarkRedeem(b *testing.B) {
 	f := newFixture(b)
-	counter := dynamotest.NewCountingAPI(f.AWS.DynamoDB)
-	f.svc.Store = dynamo.New(counter, f.Deps.Config.TableName, f.Clock)
-	f.svc.Store.(*dynamo.Store).UseSealer(f.Deps.Store.Sealer())
-	f.svc.Notifier = nil
-	f.router = f.svc.Router()
+	counter := f.counting()
 	var trips int64
 	for b.Loop() {
 		b.StopTimer()

@@ -119,7 +119,7 @@ type Delivery struct {
 // text (sms) or voice call (phone), or a Duo Push. Choosing sms or phone
 // again is a resend: a new passcode replaces the old one. The Duo Mobile
 // passcode needs no delivery; it goes straight to Verify. Like every step
-// after the password, it needs the login's secret (loadOwn).
+// after the password, it needs the login's secret (openLogin).
 func (s *Service) ChooseFactor(ctx context.Context, txid, loginSecret string, f domain.Factor, c Client) (*Delivery, error) {
 	if !validTxID(txid) {
 		return nil, domain.InvalidParam("txid")
