@@ -88,3 +88,22 @@ func TestRefusedFactorGivesItsReservationBack(t *testing.T) {
 	f.verify(duo.TxID, hotp.Code([]byte(rfcKey), 0, 6)).OK(t, nil)
 	reserved("after the successes")
 }
+
+// TestPhoneChangedDuringTheLogin: the login names the admin's active
+// credential when it started (a hint that saves a read); a phone
+// activated or replaced since then is the one that counts.
+func TestPhoneChangedDuringTheLogin(t *testing.T) {
+	f := newFixture(t)
+	const otherKey = "abcdefghijabcdefghij"
+
+	// No phone when the login started; one activated since.
+	tx := f.login(owner)
+	f.activate(owner, rfcKey)
+	f.verify(tx.TxID, hotp.Code([]byte(rfcKey), 0, 6)).OK(t, nil)
+
+	// The phone the login names was replaced: its passcodes are wrong now.
+	tx = f.login(owner)
+	f.activate(owner, otherKey)
+	failCode(t, f.verify(tx.TxID, hotp.Code([]byte(rfcKey), 1, 6)), domain.CodeNotAuthenticated)
+	f.verify(tx.TxID, hotp.Code([]byte(otherKey), 0, 6)).OK(t, nil)
+}
