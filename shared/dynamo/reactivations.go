@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -286,7 +287,7 @@ func (s *Store) Redeem(ctx context.Context, red Redemption) error {
 		}
 	}
 	err = s.transact(ctx, items...)
-	if reasons := cancelReasons(err); reasons != nil && red.Carried && reasons[0] != "ConditionalCheckFailed" {
+	if red.Carried && staleCarry(cancelReasons(err)) {
 		return domain.ErrRedeemStale
 	}
 	if transactionConflict(err) {
@@ -296,6 +297,18 @@ func (s *Store) Redeem(ctx context.Context, red Redemption) error {
 		return fmt.Errorf("dynamo: redeem: %w", err)
 	}
 	return nil
+}
+
+// staleCarry reports whether a redeem transaction was refused by a
+// condition on something other than its code (reasons[0]): what the carry
+// said no longer holds. A conflict with a concurrent transaction is not
+// that: it is answered as before (40403), as the winner of a race of
+// redeems has just used the code.
+func staleCarry(reasons []string) bool {
+	if len(reasons) == 0 || reasons[0] == "ConditionalCheckFailed" || slices.Contains(reasons, "TransactionConflict") {
+		return false
+	}
+	return slices.Contains(reasons[1:], "ConditionalCheckFailed")
 }
 
 // GetCredential returns a credential by its id (the pkey), or
