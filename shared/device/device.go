@@ -24,7 +24,9 @@ import (
 // Store is what the device function needs from the store.
 type Store interface {
 	GetActivationCode(ctx context.Context, hash string) (*domain.ActivationCode, error)
-	GetActivationTarget(ctx context.Context, hash string) (*domain.ActivationTarget, error)
+	// ReadActivationTarget reads the reactivation, admin and account a
+	// code names, whatever their state, in one round trip.
+	ReadActivationTarget(ctx context.Context, c *domain.ActivationCode) (*domain.ActivationTarget, error)
 	Redeem(ctx context.Context, red domain.Redemption) error
 	GetCredential(ctx context.Context, id string) (*domain.Credential, error)
 	SetPushToken(ctx context.Context, credentialID, token string, ev domain.AuditEvent) error

@@ -4,11 +4,13 @@ import (
 	"cmp"
 	"context"
 	"encoding/hex"
+	"errors"
 	"net/url"
 
 	"push-reactivation/shared/apigw"
 	"push-reactivation/shared/devicesig"
 	"push-reactivation/shared/domain"
+	"push-reactivation/shared/fanout"
 	"push-reactivation/shared/secret"
 )
 
@@ -39,8 +41,14 @@ func unknownActivation() error { return domain.NewError(domain.CodeUnknownActiva
 // /push/v2/activation/{code}. Everything that needs no database is checked
 // first (code format, fields, key), so a bad request consumes nothing; the
 // redeem itself is the one transaction of store.Redeem, which makes the
-// code single use under any concurrency. Round trips: 2 to resolve the
-// code, 1 to redeem.
+// code single use under any concurrency.
+//
+// Round trips (issue 15): the code item; then, together, the redeem made
+// from what the code carries (domain.CodeCarry) and the read of the
+// reactivation, admin and account that the answer and the notice show.
+// Two. When the carry turned out stale (an email code added, a QR code
+// replaced since the code was written) or the code carries nothing, the
+// redeem is made again from that fresh read: three, as before.
 func (s *Service) activate(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
 	code := r.Param("code")
 	if !domain.ActivationCodeWellFormed(code) {
@@ -54,23 +62,64 @@ func (s *Service) activate(ctx context.Context, r *apigw.Request) (*apigw.Respon
 	if err != nil {
 		return nil, err
 	}
-	target, err := s.Store.GetActivationTarget(ctx, secret.Hash(code))
+	c, err := s.Store.GetActivationCode(ctx, secret.Hash(code))
 	if err != nil {
 		return nil, err
 	}
-	if target.Admin.Status == domain.AdminDisabled {
+	var fresh *domain.ActivationTarget
+	var freshErr error
+	if carried := c.CarriedTarget(); carried != nil {
+		red, err := s.redemption(carried, f, r)
+		if err != nil {
+			return nil, err
+		}
+		red.Carried = true
+		var redeemErr error
+		fanout.Do(ctx,
+			func(ctx context.Context) { redeemErr = s.Store.Redeem(ctx, red) },
+			func(ctx context.Context) { fresh, freshErr = s.Store.ReadActivationTarget(ctx, c) },
+		)
+		switch {
+		case redeemErr == nil:
+			return s.activated(ctx, red.Credential, c, fresh, freshErr)
+		case !errors.Is(redeemErr, domain.ErrRedeemStale):
+			return nil, redeemErr
+		}
+	} else {
+		fresh, freshErr = s.Store.ReadActivationTarget(ctx, c)
+	}
+	if freshErr != nil {
+		return nil, freshErr
+	}
+	if fresh.Reactivation.EffectiveStatus(s.Clock.Now()) != domain.ReactivationPending {
+		return nil, unknownActivation()
+	}
+	if fresh.Admin.Status == domain.AdminDisabled {
 		// Disabled after the reactivation started: the code is dead, and
 		// says so the way every dead code does. (A locked admin may
 		// reactivate: an Owner helping a locked-out admin is the point.)
 		return nil, unknownActivation()
 	}
-	cred, err := s.newCredential(target, f)
+	red, err := s.redemption(fresh, f, r)
 	if err != nil {
 		return nil, err
 	}
+	if err := s.Store.Redeem(ctx, red); err != nil {
+		return nil, err
+	}
+	return s.activated(ctx, red.Credential, c, fresh, nil)
+}
+
+// redemption is what a redeem of target writes: a new credential from
+// the form, and the audit event.
+func (s *Service) redemption(target *domain.ActivationTarget, f activationForm, r *apigw.Request) (domain.Redemption, error) {
+	cred, err := s.newCredential(target, f)
+	if err != nil {
+		return domain.Redemption{}, err
+	}
 	eventID, err := secret.ID(s.Random)
 	if err != nil {
-		return nil, err
+		return domain.Redemption{}, err
 	}
 	details := map[string]string{
 		"credential_id": cred.ID, "reactivation_id": target.Reactivation.ID, "code_kind": string(target.Code.Kind),
@@ -81,23 +130,39 @@ func (s *Service) activate(ctx context.Context, r *apigw.Request) (*apigw.Respon
 			details[k] = v
 		}
 	}
-	err = s.Store.Redeem(ctx, domain.Redemption{
+	return domain.Redemption{
 		Target:     target,
 		Credential: cred,
 		Audit: domain.NewAuditEvent(domain.AuditEvent{ID: eventID, Time: cred.ActivatedAt, AccountID: target.Admin.AccountID,
 			ActorID: target.Admin.ID, TargetID: target.Admin.ID, Action: domain.ActionReactivationActivate,
 			Outcome: domain.OutcomeSuccess, IP: r.IP(), UserAgent: r.UserAgent(), Details: details}),
-	})
-	if err != nil {
-		return nil, err
+	}, nil
+}
+
+// activated answers a committed redeem, and tells the admin (Notifier).
+// The admin and account shown are those of target, the read made beside
+// the redeem (before or after its commit: names and the address do not
+// change with it); should that read have failed (readErr), they are read
+// again: the credential exists now, and the phone must get its keys.
+func (s *Service) activated(ctx context.Context, cred domain.Credential, c *domain.ActivationCode, target *domain.ActivationTarget, readErr error) (*apigw.Response, error) {
+	var admin domain.Admin
+	var account domain.Account
+	if readErr == nil {
+		admin, account = target.Admin, target.Account
+	} else {
+		a, acct, err := s.Store.GetLoginAdmin(ctx, c.AdminID, c.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		admin, account = *a, *acct
 	}
 	if s.Notifier != nil {
-		admin, notice := target.Admin, cred
+		notice := cred
 		notice.HOTPSecret, notice.PublicKeyPEM = "", ""
 		s.Notifier.PhoneActivated(ctx, &admin, &notice)
 	}
 	return apigw.OK(Activation{AKey: cred.AKey, PKey: cred.ID, HOTPSecret: cred.HOTPSecret,
-		CustomerName: target.Account.Name, Reactivated: true}), nil
+		CustomerName: account.Name, Reactivated: true}), nil
 }
 
 // parseActivationForm checks the activation fields. pubkey is the only

@@ -6,6 +6,7 @@ import (
 
 	"push-reactivation/shared/apigw"
 	"push-reactivation/shared/domain"
+	"push-reactivation/shared/fanout"
 	"push-reactivation/shared/secret"
 )
 
@@ -31,16 +32,30 @@ type Transactions struct {
 }
 
 // transactions lists the pushes waiting for this credential, newest first.
-// Round trips: the credential, the index query, and, when there is a push
-// to show, one for the admin and the account it names.
+// Round trips: the credential and the index query together (one), and,
+// when there is a push to show, one for the admin and the account it
+// names. The query is issued before the signature is checked, under the
+// pkey the request claims, and its answer is used only once the signature
+// verified with that very credential's key (the query reads nothing a
+// failed request gets to see; its cost is what an idle poll pays anyway).
 func (s *Service) transactions(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
-	req, err := s.verify(ctx, r)
+	c, err := s.check(r)
 	if err != nil {
 		return nil, err
 	}
-	txs, err := s.Store.ListPendingPushes(ctx, req.cred.ID)
+	var cred *domain.Credential
+	var txs []domain.LoginTx
+	var credErr, txsErr error
+	fanout.Do(ctx,
+		func(ctx context.Context) { cred, credErr = s.Store.GetCredential(ctx, c.claim.Pkey) },
+		func(ctx context.Context) { txs, txsErr = s.Store.ListPendingPushes(ctx, c.claim.Pkey) },
+	)
+	req, err := s.authenticate(r, c, cred, credErr)
 	if err != nil {
 		return nil, err
+	}
+	if txsErr != nil {
+		return nil, txsErr
 	}
 	out := Transactions{Transactions: []Transaction{}}
 	if len(txs) == 0 {
@@ -98,9 +113,29 @@ type Answer struct {
 //
 // The write (store.AnswerPush) is conditional on the push still being the
 // one read, pending and unexpired, with the audit event in the same
-// transaction. Round trips: the credential, the push, the write.
+// transaction. Round trips: the credential and the push together (as in
+// transactions, the push is used only once the signature verified), then
+// the write.
 func (s *Service) answer(ctx context.Context, r *apigw.Request) (*apigw.Response, error) {
-	req, err := s.verify(ctx, r)
+	c, err := s.check(r)
+	if err != nil {
+		return nil, err
+	}
+	urgid := r.Param("urgid")
+	var cred *domain.Credential
+	var tx *domain.LoginTx
+	var credErr, txErr error
+	fanout.Do(ctx,
+		func(ctx context.Context) { cred, credErr = s.Store.GetCredential(ctx, c.claim.Pkey) },
+		func(ctx context.Context) {
+			if len(urgid) > maxIdentifiers {
+				tx, txErr = nil, domain.NewError(domain.CodeNotFound)
+				return
+			}
+			tx, txErr = s.Store.GetPush(ctx, c.claim.Pkey, urgid)
+		},
+	)
+	req, err := s.authenticate(r, c, cred, credErr)
 	if err != nil {
 		return nil, err
 	}
@@ -116,13 +151,8 @@ func (s *Service) answer(ctx context.Context, r *apigw.Request) (*apigw.Response
 	if err != nil {
 		return nil, err
 	}
-	urgid := r.Param("urgid")
-	if len(urgid) > maxIdentifiers {
-		return nil, domain.NewError(domain.CodeNotFound)
-	}
-	tx, err := s.Store.GetPush(ctx, req.cred.ID, urgid)
-	if err != nil {
-		return nil, err
+	if txErr != nil {
+		return nil, txErr
 	}
 	now := s.Clock.Now()
 	switch {

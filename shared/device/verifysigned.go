@@ -39,6 +39,23 @@ func (s *Service) notAuthenticated(r *apigw.Request, reason string, attrs ...any
 // credential's. One round trip (the credential). This function is only the
 // HTTP glue: which credential, and what a failure looks like.
 func (s *Service) verify(ctx context.Context, r *apigw.Request) (*signed, error) {
+	c, err := s.check(r)
+	if err != nil {
+		return nil, err
+	}
+	cred, err := s.Store.GetCredential(ctx, c.claim.Pkey)
+	return s.authenticate(r, c, cred, err)
+}
+
+// checked is a signed request that passed the checks that need no store:
+// its claim names the credential (pkey) whose key must verify it.
+type checked struct {
+	claim *devicesig.Claim
+	form  url.Values
+}
+
+// check is the part of verify that needs no store.
+func (s *Service) check(r *apigw.Request) (*checked, error) {
 	form, err := r.Form()
 	if err != nil {
 		return nil, err
@@ -59,7 +76,12 @@ func (s *Service) verify(ctx context.Context, r *apigw.Request) (*signed, error)
 		}
 		return nil, s.notAuthenticated(r, reason, "error", err.Error())
 	}
-	cred, err := s.Store.GetCredential(ctx, claim.Pkey)
+	return &checked{claim: claim, form: form}, nil
+}
+
+// authenticate is the rest of verify, given the credential the claim's
+// pkey named as the store returned it (cred, or the read's error).
+func (s *Service) authenticate(r *apigw.Request, c *checked, cred *domain.Credential, err error) (*signed, error) {
 	if errors.Is(err, domain.ErrNotFound) {
 		return nil, s.notAuthenticated(r, "unknown credential")
 	}
@@ -73,11 +95,11 @@ func (s *Service) verify(ctx context.Context, r *apigw.Request) (*signed, error)
 	if err != nil {
 		return nil, s.notAuthenticated(r, "stored key unusable", "credential_id", cred.ID)
 	}
-	if err := claim.VerifyKey(pub, domain.APIHostForCodes(s.APIHost)); err != nil {
+	if err := c.claim.VerifyKey(pub, domain.APIHostForCodes(s.APIHost)); err != nil {
 		return nil, s.notAuthenticated(r, "bad signature", "credential_id", cred.ID)
 	}
-	if vs, sent := form["akey"]; sent && (len(vs) != 1 || !secret.Equal(vs[0], cred.AKey)) {
+	if vs, sent := c.form["akey"]; sent && (len(vs) != 1 || !secret.Equal(vs[0], cred.AKey)) {
 		return nil, s.notAuthenticated(r, "akey does not match", "credential_id", cred.ID)
 	}
-	return &signed{cred: cred, form: form}, nil
+	return &signed{cred: cred, form: c.form}, nil
 }

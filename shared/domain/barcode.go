@@ -48,5 +48,6 @@ func (r Reactivation) WithQRCode(hash string, now time.Time, validity time.Durat
 		r.ExpiresAt = r.EmailExpiresAt
 	}
 	r.BarcodesIssued++
+	code.Carried = r.Carry()
 	return r, code
 }

@@ -254,6 +254,14 @@ type Reactivation struct {
 	// the Secondary Authentication section names who started it without
 	// reading that admin (docs/table.md, round trips).
 	InitiatedByName string `dynamodbav:"initiated_by_name,omitempty" json:"-"`
+
+	// HolderCredentialID is the target admin's active credential when the
+	// reactivation started, the one its redeem revokes; its codes carry
+	// it (CodeCarry). Only a redeem of this admin's pending reactivation
+	// changes the admin's active credential, and a new reactivation
+	// cancels the pending one, so it stays right while this one is
+	// pending; the redeem re-checks it in its condition anyway.
+	HolderCredentialID string `dynamodbav:"holder_credential_id,omitempty" json:"-"`
 }
 
 // EffectiveStatus is the status as of now: a pending reactivation whose
@@ -277,6 +285,10 @@ type ActivationCode struct {
 	AccountID      string             `dynamodbav:"account_id" json:"account_id"`
 	Status         ReactivationStatus `dynamodbav:"status" json:"status"`
 	ExpiresAt      time.Time          `dynamodbav:"expires_at,unixtime" json:"expires_at"`
+	// Carried is its reactivation as it was when the code was written
+	// (codecarry.go), so a redeem needs no other read; nil on codes
+	// written before it existed.
+	Carried *CodeCarry `dynamodbav:"carried,omitempty" json:"-"`
 }
 
 // Usable reports whether the code may still be redeemed at now.
@@ -335,6 +347,12 @@ type LoginTx struct {
 
 	// Pushes counts Duo Pushes started in this transaction.
 	Pushes int `dynamodbav:"pushes,omitempty" json:"-"`
+
+	// ActiveCredentialID is the admin's active push credential when the
+	// login started, a hint only: it lets the second-factor steps read the
+	// credential in the same BatchGetItem as the admin; the admin's own
+	// active_credential_id decides (issue 15).
+	ActiveCredentialID string `dynamodbav:"active_credential_id,omitempty" json:"-"`
 
 	// Step-up (DESIGN.md §4.1): a login started by POST /v1/session/reauth
 	// refreshes the session whose token hashes to SessionTokenHash instead

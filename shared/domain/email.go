@@ -59,6 +59,7 @@ func (r Reactivation) WithEmailCode(hash string, now time.Time) (Reactivation, A
 		r.ExpiresAt = expires
 	}
 	r.EmailsSent++
+	code.Carried = r.Carry()
 	return r, code
 }
 

@@ -261,4 +261,8 @@ type Redemption struct {
 	Target     *ActivationTarget
 	Credential Credential
 	Audit      AuditEvent
+	// Carried says Target is a code's CarriedTarget, not a fresh read: a
+	// transaction refused for anything but the code itself gives
+	// ErrRedeemStale instead of ErrUnknownActivation.
+	Carried bool
 }

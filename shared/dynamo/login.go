@@ -97,6 +97,49 @@ func (s *Store) GetLoginAdmin(ctx context.Context, adminID, accountID string) (*
 	return &admin, &account, nil
 }
 
+// GetLoginAdminCredential is GetLoginAdmin with the credential
+// credentialID read in the same BatchGetItem (the one a login names as its
+// admin's active credential when it started, LoginTx.ActiveCredentialID):
+// cred is nil when that item does not exist or credentialID is empty.
+// Callers check that it is still the admin's active one. One round trip.
+func (s *Store) GetLoginAdminCredential(ctx context.Context, adminID, accountID, credentialID string) (*domain.Admin, *domain.Account, *domain.Credential, error) {
+	if credentialID == "" {
+		admin, account, err := s.GetLoginAdmin(ctx, adminID, accountID)
+		return admin, account, nil, err
+	}
+	var admin domain.Admin
+	var account domain.Account
+	var cred domain.Credential
+	got := 0
+	err := s.batchGet(ctx, []map[string]types.AttributeValue{
+		key(adminPK(adminID), skAdmin), key(accountPK(accountID), skAccount), key(credentialPK(credentialID), skCredential),
+	}, byType(map[string]any{typeAdmin: &admin, typeAccount: &account, typeCredential: &cred}, &got))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if admin.ID == "" || account.ID == "" || admin.AccountID != accountID {
+		return nil, nil, nil, domain.NewError(domain.CodeNotFound)
+	}
+	if cred.ID != credentialID {
+		return &admin, &account, nil, nil
+	}
+	return &admin, &account, &cred, nil
+}
+
+// ReturnPasscodeTry gives back a try ReservePasscodeAttempt took from the
+// login's passcode hash when nothing was compared after all (the admin or
+// the account refused the attempt); never below zero, and not at all once
+// another passcode replaced it (a resend starts at 0 anyway). One round
+// trip.
+func (s *Store) ReturnPasscodeTry(ctx context.Context, txid, hash string) error {
+	_, err := s.update(ctx, loginKey(txid), "ADD passcode_tries :minus", "passcode_hash = :h AND passcode_tries > :zero", nil,
+		map[string]types.AttributeValue{":minus": num(-1), ":zero": num(0), ":h": str(hash)})
+	if err != nil && !isConditionFailed(err) {
+		return fmt.Errorf("dynamo: return passcode try: %w", err)
+	}
+	return nil
+}
+
 // IssueLoginPasscode replaces the login's passcode with a new one, in one
 // transaction of three items:
 //  1. the login: still pending, unexpired, fewer than MaxSends sends →

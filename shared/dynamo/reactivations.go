@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -63,7 +64,11 @@ func (s *Store) CreateReactivation(ctx context.Context, n NewReactivation) error
 	if err != nil {
 		return err
 	}
-	cItem, err := s.codeItem(n.QRCode)
+	qr := n.QRCode
+	if qr.Carried == nil {
+		qr.Carried = r.Carry() // what its redeem needs (domain/codecarry.go)
+	}
+	cItem, err := s.codeItem(qr)
 	if err != nil {
 		return err
 	}
@@ -170,16 +175,33 @@ func (s *Store) GetActivationCode(ctx context.Context, hash string) (*domain.Act
 }
 
 // GetActivationTarget resolves a code hash to its reactivation, admin and
-// account, or domain.ErrUnknownActivation. Two round trips: the code, then
-// one strongly consistent BatchGetItem for the other three.
+// account, or domain.ErrUnknownActivation (also when the reactivation is
+// no longer pending). Two round trips: the code, then one strongly
+// consistent BatchGetItem for the other three (ReadActivationTarget).
 func (s *Store) GetActivationTarget(ctx context.Context, hash string) (*ActivationTarget, error) {
 	c, err := s.GetActivationCode(ctx, hash)
 	if err != nil {
 		return nil, err
 	}
+	t, err := s.ReadActivationTarget(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if t.Reactivation.EffectiveStatus(s.clock.Now()) != domain.ReactivationPending {
+		return nil, domain.NewError(domain.CodeUnknownActivation)
+	}
+	return t, nil
+}
+
+// ReadActivationTarget reads the reactivation, admin and account a code
+// (as GetActivationCode returned it) names, with one strongly consistent
+// BatchGetItem, as they are: whatever the reactivation's status, which
+// the caller checks. One missing gives domain.ErrUnknownActivation. One
+// round trip.
+func (s *Store) ReadActivationTarget(ctx context.Context, c *domain.ActivationCode) (*ActivationTarget, error) {
 	t := &ActivationTarget{Code: *c}
 	got := 0
-	err = s.batchGet(ctx, []map[string]types.AttributeValue{
+	err := s.batchGet(ctx, []map[string]types.AttributeValue{
 		key(reactivationPK(c.ReactivationID), skReactivation),
 		key(adminPK(c.AdminID), skAdmin),
 		key(accountPK(c.AccountID), skAccount),
@@ -187,7 +209,7 @@ func (s *Store) GetActivationTarget(ctx context.Context, hash string) (*Activati
 	if err != nil {
 		return nil, err
 	}
-	if got != 3 || t.Reactivation.EffectiveStatus(s.clock.Now()) != domain.ReactivationPending {
+	if got != 3 {
 		return nil, domain.NewError(domain.CodeUnknownActivation)
 	}
 	return t, nil
@@ -196,18 +218,29 @@ func (s *Store) GetActivationTarget(ctx context.Context, hash string) (*Activati
 // Redeem binds a new credential to the admin in one transaction, so that
 // a code is single use even under concurrency (DESIGN.md §5):
 //  1. the code, still pending and unexpired → activated (condition);
-//  2. the reactivation, still pending with the email code read →
+//  2. the reactivation, still pending with the QR and email codes read →
 //     activated (condition), so two different codes of one reactivation
-//     cannot both win, and a code emailed meanwhile is not left usable;
+//     cannot both win, and a code emailed or a QR code issued meanwhile
+//     is not left usable;
 //  3. the new credential (must not exist);
 //  4. the admin: active credential switched, pending reactivation cleared,
 //     on condition that the active credential is still the one read, so a
-//     credential activated meanwhile is never left active beside ours;
+//     credential activated meanwhile is never left active beside ours,
+//     and that the admin is not disabled (the caller refuses one read
+//     disabled; this refuses one disabled since);
 //  5. the previous credential of this admin, and only this admin → revoked;
 //  6. the reactivation's other codes → cancelled;
 //  7. the audit event.
 //
-// A lost race gives domain.ErrUnknownActivation, like any used code. One
+// The target is a fresh read (GetActivationTargetOf) or, with
+// red.Carried, the code's carry (domain.CodeCarry), written with the code
+// and possibly stale: the conditions are the same, and every value they
+// compare is one the transaction relies on, so a stale carry cannot
+// redeem wrongly, only fail.
+//
+// A lost race gives domain.ErrUnknownActivation, like any used code; with
+// red.Carried, a refusal of anything but the code gives
+// domain.ErrRedeemStale, for the caller to redeem from a fresh read. One
 // round trip.
 func (s *Store) Redeem(ctx context.Context, red Redemption) error {
 	t, cred, now := red.Target, red.Credential, s.clock.Now()
@@ -225,22 +258,24 @@ func (s *Store) Redeem(ctx context.Context, red Redemption) error {
 	}
 	pending, activated := str(string(domain.ReactivationPending)), str(string(domain.ReactivationActivated))
 	statusName := map[string]string{"#s": "status"}
-	adminCond := "attribute_not_exists(active_credential_id)"
-	adminValues := map[string]types.AttributeValue{":cred": str(cred.ID), ":none": str("")}
+	adminCond := "attribute_exists(PK) AND #s <> :disabled AND (attribute_not_exists(active_credential_id) OR active_credential_id = :none)"
+	adminValues := map[string]types.AttributeValue{":cred": str(cred.ID), ":none": str(""), ":disabled": str(string(domain.AdminDisabled))}
 	if old := t.Admin.ActiveCredentialID; old != "" {
-		adminCond = "active_credential_id = :old"
+		adminCond = "#s <> :disabled AND active_credential_id = :old"
 		adminValues[":old"] = str(old)
 	}
-	reactValues := map[string]types.AttributeValue{":a": activated, ":p": pending, ":at": str(now.UTC().Format(time.RFC3339Nano)), ":cred": str(cred.ID)}
+	reactValues := map[string]types.AttributeValue{":a": activated, ":p": pending, ":at": str(now.UTC().Format(time.RFC3339Nano)), ":cred": str(cred.ID),
+		":qr": str(t.Reactivation.QRCodeHash)}
 	items := []types.TransactWriteItem{
 		s.txUpdate(key(codePK(t.Code.Hash), skCode), "SET #s = :a", "#s = :p AND expires_at > :now", statusName,
 			map[string]types.AttributeValue{":a": activated, ":p": pending, ":now": unix(now)}),
 		s.txUpdate(key(reactivationPK(t.Reactivation.ID), skReactivation),
-			"SET #s = :a, activated_at = :at, credential_id = :cred", "#s = :p AND "+emailHashIs(t.Reactivation.EmailCodeHash, reactValues),
+			"SET #s = :a, activated_at = :at, credential_id = :cred",
+			"#s = :p AND qr_code_hash = :qr AND "+emailHashIs(t.Reactivation.EmailCodeHash, reactValues),
 			statusName, reactValues),
 		s.txPut(credItem, "attribute_not_exists(PK)"),
 		s.txUpdate(key(adminPK(t.Admin.ID), skAdmin),
-			"SET active_credential_id = :cred, pending_reactivation_id = :none", adminCond, nil, adminValues),
+			"SET active_credential_id = :cred, pending_reactivation_id = :none", adminCond, statusName, adminValues),
 		auditItem,
 	}
 	if old := t.Admin.ActiveCredentialID; old != "" {
@@ -254,6 +289,9 @@ func (s *Store) Redeem(ctx context.Context, red Redemption) error {
 		}
 	}
 	err = s.transact(ctx, items...)
+	if red.Carried && staleCarry(cancelReasons(err)) {
+		return domain.ErrRedeemStale
+	}
 	if transactionConflict(err) {
 		return domain.NewError(domain.CodeUnknownActivation)
 	}
@@ -261,6 +299,18 @@ func (s *Store) Redeem(ctx context.Context, red Redemption) error {
 		return fmt.Errorf("dynamo: redeem: %w", err)
 	}
 	return nil
+}
+
+// staleCarry reports whether a redeem transaction was refused by a
+// condition on something other than its code (reasons[0]): what the carry
+// said no longer holds. A conflict with a concurrent transaction is not
+// that: it is answered as before (40403), as the winner of a race of
+// redeems has just used the code.
+func staleCarry(reasons []string) bool {
+	if len(reasons) == 0 || reasons[0] == "ConditionalCheckFailed" || slices.Contains(reasons, "TransactionConflict") {
+		return false
+	}
+	return slices.Contains(reasons[1:], "ConditionalCheckFailed")
 }
 
 // GetCredential returns a credential by its id (the pkey), or

@@ -16,7 +16,7 @@ import (
 )
 
 // countingFixture is a fixture whose router goes through a counting store.
-func countingFixture(b *testing.B) (*fixture, *dynamotest.CountingAPI) {
+func countingFixture(b testing.TB) (*fixture, *dynamotest.CountingAPI) {
 	env := apptest.New(b)
 	d, db := env.CountingDeps()
 	return &fixture{t: b, env: env, r: login.NewRouter(d.Logic(), env.Phone()), secrets: map[string]string{}}, db

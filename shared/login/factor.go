@@ -38,6 +38,30 @@ func (s *Service) load(ctx context.Context, txid string) (*attempt, error) {
 // transaction. One round trip.
 func (s *Service) attemptOf(ctx context.Context, tx *domain.LoginTx) (*attempt, error) {
 	admin, account, err := s.Store.GetLoginAdmin(ctx, tx.AdminID, tx.AccountID)
+	return admitted(tx, admin, account, err)
+}
+
+// attemptWithCredential is attemptOf with the admin's active push
+// credential (nil when there is none that works), read in the same round
+// trip when the login names it (LoginTx.ActiveCredentialID, a hint set
+// when the login started). The admin's active_credential_id decides: a
+// phone activated or replaced since the login started costs one more read.
+func (s *Service) attemptWithCredential(ctx context.Context, tx *domain.LoginTx) (*attempt, *domain.Credential, error) {
+	admin, account, cred, err := s.Store.GetLoginAdminCredential(ctx, tx.AdminID, tx.AccountID, tx.ActiveCredentialID)
+	a, err := admitted(tx, admin, account, err)
+	if err != nil {
+		return nil, nil, err
+	}
+	if cred == nil || cred.ID != admin.ActiveCredentialID {
+		cred, err = s.activeCredential(ctx, admin)
+		return a, cred, err
+	}
+	return a, usableCredential(admin, cred), nil
+}
+
+// admitted is the verdict of attemptOf on the admin and account read (or
+// the read's error).
+func admitted(tx *domain.LoginTx, admin *domain.Admin, account *domain.Account, err error) (*attempt, error) {
 	if errors.Is(err, domain.ErrNotFound) {
 		return nil, domain.NewError(domain.CodeNotAuthenticated)
 	}
@@ -95,7 +119,7 @@ type Delivery struct {
 // text (sms) or voice call (phone), or a Duo Push. Choosing sms or phone
 // again is a resend: a new passcode replaces the old one. The Duo Mobile
 // passcode needs no delivery; it goes straight to Verify. Like every step
-// after the password, it needs the login's secret (loadOwn).
+// after the password, it needs the login's secret (openLogin).
 func (s *Service) ChooseFactor(ctx context.Context, txid, loginSecret string, f domain.Factor, c Client) (*Delivery, error) {
 	if !validTxID(txid) {
 		return nil, domain.InvalidParam("txid")
@@ -103,16 +127,24 @@ func (s *Service) ChooseFactor(ctx context.Context, txid, loginSecret string, f 
 	if f != domain.FactorSMS && f != domain.FactorPhone && f != domain.FactorPush {
 		return nil, domain.InvalidParam("factor")
 	}
-	a, err := s.loadOwn(ctx, txid, loginSecret)
+	tx, err := s.openLogin(ctx, txid, loginSecret)
 	if err != nil {
 		return nil, err
 	}
+	if err := live(tx); err != nil {
+		return nil, err
+	}
+	var a *attempt
 	var cred *domain.Credential // only push needs it; sms and phone need a phone
 	if f == domain.FactorPush {
-		if cred, err = s.activeCredential(ctx, a.admin); err != nil {
-			return nil, err
-		}
+		a, cred, err = s.attemptWithCredential(ctx, tx)
+	} else {
+		a, err = s.attemptOf(ctx, tx)
 	}
+	if err != nil {
+		return nil, err
+	}
+	a.loginSecret = loginSecret
 	if !factorAvailable(f, a.admin, a.account, cred) {
 		return nil, domain.Errorf(domain.CodeForbidden, "factor not available to this administrator")
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"push-reactivation/shared/domain"
+	"push-reactivation/shared/fanout"
 )
 
 // The lockout (DESIGN.md §3): 10 consecutive failed second-factor attempts
@@ -64,22 +65,6 @@ func errAttemptsInFlight() error {
 	e := domain.RateLimited(time.Second)
 	e.Detail = "other attempts are being checked: try again in a moment"
 	return e
-}
-
-// reserveAttempt is step 1 for a Duo Mobile passcode.
-func (s *Service) reserveAttempt(ctx context.Context, a *attempt, c Client) error {
-	return s.attemptRefused(ctx, a, c, s.Store.ReserveAttempt(ctx, a.admin.ID, LockoutRule))
-}
-
-// reservePasscodeAttempt is step 1 for the login's SMS/voice passcode
-// (the one with hash): its try and the admin's attempt, in one
-// transaction. domain.ErrLoginChanged comes back as is.
-func (s *Service) reservePasscodeAttempt(ctx context.Context, a *attempt, hash string, c Client) error {
-	err := s.Store.ReservePasscodeAttempt(ctx, a.tx.ID, hash, domain.MaxPasscodeTries, a.admin.ID, LockoutRule)
-	if errors.Is(err, domain.ErrLoginChanged) {
-		return err
-	}
-	return s.attemptRefused(ctx, a, c, err)
 }
 
 // attemptRefused turns the store's refusal of a reservation into the answer.
@@ -153,9 +138,33 @@ func tries(n int) string {
 // back. Losing the give-back to a store error only leaves the attempt
 // counted until the next success, so it is logged, not answered.
 func (s *Service) attemptNotAGuess(ctx context.Context, a *attempt) {
+	s.returnAttempt(ctx, a.admin.ID)
+}
+
+// returnAttempt gives back an attempt reserved for adminID.
+func (s *Service) returnAttempt(ctx context.Context, adminID string) {
 	rctx, cancel := resolveContext(ctx)
 	defer cancel()
-	if err := s.Store.ReturnAttempt(rctx, a.admin.ID); err != nil {
-		s.Log.ErrorContext(ctx, "giving back a lockout attempt failed", "admin_id", a.admin.ID, "error", err.Error())
+	if err := s.Store.ReturnAttempt(rctx, adminID); err != nil {
+		s.Log.ErrorContext(ctx, "giving back a lockout attempt failed", "admin_id", adminID, "error", err.Error())
 	}
+}
+
+// passcodeAttemptNotAGuess gives back both halves of an SMS/voice
+// reservation (ReservePasscodeAttempt) that compared nothing, because the
+// admin or account read beside it refused: the admin's attempt and the
+// passcode's try, in parallel. Losing either only leaves it counted (the
+// try until the next send, the attempt until the next success), so
+// failures are logged.
+func (s *Service) passcodeAttemptNotAGuess(ctx context.Context, tx *domain.LoginTx) {
+	fanout.Do(ctx,
+		func(ctx context.Context) { s.returnAttempt(ctx, tx.AdminID) },
+		func(ctx context.Context) {
+			rctx, cancel := resolveContext(ctx)
+			defer cancel()
+			if err := s.Store.ReturnPasscodeTry(rctx, tx.ID, tx.PasscodeHash); err != nil {
+				s.Log.ErrorContext(ctx, "giving back a passcode try failed", "txid", tx.ID, "error", err.Error())
+			}
+		},
+	)
 }

@@ -137,6 +137,7 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 	tx := domain.LoginTx{
 		ID: txid, LoginSecretHash: loginSecretHash, AdminID: admin.ID, AccountID: admin.AccountID, Status: domain.LoginPending,
 		CreatedAt: now, ExpiresAt: now.Add(domain.LoginTransactionValidity), IP: c.IP, UserAgent: c.userAgent(),
+		ActiveCredentialID: credentialID(cred),
 	}
 	factors := availableFactors(admin, account, cred)
 	names := make([]string, len(factors))
@@ -163,10 +164,23 @@ func (s *Service) activeCredential(ctx context.Context, admin *domain.Admin) (*d
 	if err != nil {
 		return nil, err
 	}
+	return usableCredential(admin, cred), nil
+}
+
+// usableCredential is cred if it is active and admin's, else nil.
+func usableCredential(admin *domain.Admin, cred *domain.Credential) *domain.Credential {
 	if cred.Status != domain.CredentialActive || cred.AdminID != admin.ID {
-		return nil, nil
+		return nil
 	}
-	return cred, nil
+	return cred
+}
+
+// credentialID is the id of cred, or "" for none.
+func credentialID(cred *domain.Credential) string {
+	if cred == nil {
+		return ""
+	}
+	return cred.ID
 }
 
 // availableFactors lists, in the order of domain.AllFactors, the factors

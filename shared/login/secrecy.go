@@ -93,21 +93,3 @@ func wellFormedLoginSecret(header string) bool {
 // errUnknownLogin is the store's answer for a txid it does not hold
 // (dynamo.GetLogin), built the same way so the two cannot drift apart.
 func errUnknownLogin() error { return domain.NewError(domain.CodeNotFound) }
-
-// loadOwn is load for the first read of a step called by the panel: the
-// login_secret must match before anything about the login is used.
-func (s *Service) loadOwn(ctx context.Context, txid, loginSecret string) (*attempt, error) {
-	tx, err := s.openLogin(ctx, txid, loginSecret)
-	if err != nil {
-		return nil, err
-	}
-	if err := live(tx); err != nil {
-		return nil, err
-	}
-	a, err := s.attemptOf(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	a.loginSecret = loginSecret
-	return a, nil
-}

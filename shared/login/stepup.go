@@ -137,6 +137,7 @@ func (s *Service) StepUp(ctx context.Context, p *domain.Principal, token string,
 		CreatedAt: now, ExpiresAt: earlier(now.Add(domain.LoginTransactionValidity), p.Session.ExpiresAt()),
 		IP: c.IP, UserAgent: c.userAgent(),
 		SessionTokenHash: p.TokenHash, SealedSessionToken: sealed, SessionAbsoluteExpiresAt: p.Session.AbsoluteExpiresAt,
+		ActiveCredentialID: credentialID(cred),
 	}
 	factors := availableFactors(admin, account, cred)
 	names := make([]string, len(factors))

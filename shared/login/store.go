@@ -16,6 +16,9 @@ type Store interface {
 	ListChildAccounts(ctx context.Context, parentID string) ([]domain.Account, error)
 	// GetLoginAdmin reads an admin and its account in one round trip.
 	GetLoginAdmin(ctx context.Context, adminID, accountID string) (*domain.Admin, *domain.Account, error)
+	// GetLoginAdminCredential is GetLoginAdmin with a credential read in
+	// the same round trip (nil when it does not exist).
+	GetLoginAdminCredential(ctx context.Context, adminID, accountID, credentialID string) (*domain.Admin, *domain.Account, *domain.Credential, error)
 	GetCredential(ctx context.Context, id string) (*domain.Credential, error)
 	// HOTPSecret opens a credential's sealed HOTP key (KMS envelope, docs/security/kms.md).
 	HOTPSecret(ctx context.Context, cred *domain.Credential) ([]byte, error)
@@ -41,6 +44,7 @@ type Store interface {
 	ReservePasscodeAttempt(ctx context.Context, txid, hash string, maxTries int, adminID string, l domain.Lockout) error
 	FailAttempt(ctx context.Context, adminID string, l domain.Lockout) (count int, locked bool, err error)
 	ReturnAttempt(ctx context.Context, adminID string) error
+	ReturnPasscodeTry(ctx context.Context, txid, hash string) error
 
 	// The session.
 	SwitchActingAccount(ctx context.Context, tokenHash, accountID string, ev domain.AuditEvent) error

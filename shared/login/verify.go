@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"push-reactivation/shared/domain"
+	"push-reactivation/shared/fanout"
 	"push-reactivation/shared/hotp"
 	"push-reactivation/shared/secret"
 	"push-reactivation/shared/session"
@@ -34,16 +35,26 @@ type Authenticated struct {
 // length says what it is: 7 digits an SMS or voice passcode of this login,
 // 6 digits a Duo Mobile passcode (HOTP) of the admin's active credential,
 // which needs no factor step. The caller must hold the login's secret
-// (loadOwn).
+// (openLogin).
 //
 // Lockout (lockout.go): every passcode compared and found wrong counts as
 // a failed attempt, and the 10th in a row locks the admin; an attempt is
 // reserved before the comparison, so concurrent guesses cannot outrun it.
 // A passcode that matched but had just been used (a replay, a double
 // submit) does not count. Refusals that compare nothing — a passcode used
-// up by its 5 tries, expired, or never sent — do not count: they give a
-// guesser nothing, and counting them would let a double-clicking panel
-// lock its own admin.
+// up by its 5 tries, expired, or never sent, an admin or account that
+// refuses the factor — do not count: they give a guesser nothing, and
+// counting them would let a double-clicking panel lock its own admin.
+//
+// Round trips (issue 15): the login; then the admin and account (and, for
+// a Duo Mobile passcode, its credential) in one BatchGetItem issued
+// together with the reservation (fanout), since the reservation's own
+// conditions (admin active, fewer than LockoutThreshold taken, the
+// passcode still current with tries left) do not depend on the read;
+// then the transaction that issues the session, which re-checks the admin
+// (active) and the login. Three. The comparison waits for both: nothing is
+// compared unless the reservation succeeded, and a refusal from the read
+// gives the reservation back.
 func (s *Service) Verify(ctx context.Context, txid, loginSecret, passcode string, c Client) (*Authenticated, error) {
 	if !validTxID(txid) {
 		return nil, domain.InvalidParam("txid")
@@ -52,38 +63,62 @@ func (s *Service) Verify(ctx context.Context, txid, loginSecret, passcode string
 	if !isDigits(passcode) || (len(passcode) != domain.PasscodeDigits && len(passcode) != domain.HOTPDigits) {
 		return nil, domain.InvalidParam("passcode")
 	}
-	a, err := s.loadOwn(ctx, txid, loginSecret)
+	tx, err := s.openLogin(ctx, txid, loginSecret)
 	if err != nil {
 		return nil, err
 	}
-	if len(passcode) == domain.HOTPDigits {
-		return s.verifyDuoMobile(ctx, a, passcode, c)
+	if err := live(tx); err != nil {
+		return nil, err
 	}
-	return s.verifyPasscode(ctx, a, passcode, c)
+	if len(passcode) == domain.HOTPDigits {
+		return s.verifyDuoMobile(ctx, tx, loginSecret, passcode, c)
+	}
+	return s.verifyPasscode(ctx, tx, loginSecret, passcode, c)
 }
 
 // verifyPasscode checks an SMS or voice passcode. A try is taken from the
 // passcode, and an attempt from the admin, before it is compared
-// (reservePasscodeAttempt), so even concurrent guesses get at most
+// (ReservePasscodeAttempt), so even concurrent guesses get at most
 // MaxPasscodeTries comparisons per passcode and LockoutThreshold per admin.
-func (s *Service) verifyPasscode(ctx context.Context, a *attempt, passcode string, c Client) (*Authenticated, error) {
+func (s *Service) verifyPasscode(ctx context.Context, tx *domain.LoginTx, loginSecret, passcode string, c Client) (*Authenticated, error) {
 	// The factor names the channel of the current passcode, also when a
 	// push was started after it (dynamo.StartLoginPush leaves it alone).
-	f := a.tx.Factor
-	if a.tx.PasscodeHash == "" || (f != domain.FactorSMS && f != domain.FactorPhone) {
+	f := tx.Factor
+	if tx.PasscodeHash == "" || (f != domain.FactorSMS && f != domain.FactorPhone) {
+		// Nothing to compare, so nothing to reserve: the admin's read
+		// alone says which refusal (a locked admin hears 423 first).
+		if _, err := s.attemptOf(ctx, tx); err != nil {
+			return nil, err
+		}
 		return nil, errNoPasscode
-	}
-	if !a.account.Policy.Allows(f) {
-		return nil, domain.Errorf(domain.CodeForbidden, "factor not available to this administrator")
 	}
 	// The store takes the try only while this passcode (tx.PasscodeHash)
 	// is still the login's current one.
-	tx := a.tx
-	err := s.reservePasscodeAttempt(ctx, a, tx.PasscodeHash, c)
-	if errors.Is(err, domain.ErrLoginChanged) {
+	var a *attempt
+	var readErr, reserveErr error
+	fanout.Do(ctx,
+		func(ctx context.Context) { a, readErr = s.attemptOf(ctx, tx) },
+		func(ctx context.Context) {
+			reserveErr = s.Store.ReservePasscodeAttempt(ctx, tx.ID, tx.PasscodeHash, domain.MaxPasscodeTries, tx.AdminID, LockoutRule)
+		},
+	)
+	refuse := func(err error) error {
+		if reserveErr == nil {
+			s.passcodeAttemptNotAGuess(ctx, tx)
+		}
+		return err
+	}
+	if readErr != nil {
+		return nil, s.readRefused(ctx, tx, c, readErr, reserveErr, refuse)
+	}
+	a.loginSecret = loginSecret
+	if !a.account.Policy.Allows(f) {
+		return nil, refuse(domain.Errorf(domain.CodeForbidden, "factor not available to this administrator"))
+	}
+	if errors.Is(reserveErr, domain.ErrLoginChanged) {
 		return nil, s.passcodeRefused(ctx, a, c)
 	}
-	if err != nil {
+	if err := s.attemptRefused(ctx, a, c, reserveErr); err != nil {
 		return nil, err
 	}
 	if !s.Codes.Matches(secret.LoginPasscode, passcode, tx.PasscodeHash) {
@@ -98,6 +133,20 @@ func (s *Service) verifyPasscode(ctx context.Context, a *attempt, passcode strin
 		return nil, s.loginChanged(ctx, a.tx.ID)
 	}
 	return auth, err
+}
+
+// readRefused answers a verify whose read of admin and account refused
+// (admin gone, locked or disabled, or the store failed) while the
+// reservation beside it ran: refuse gives back a reservation that was
+// taken, since nothing was compared; a reservation that settled lost
+// attempts into a lock (ErrLockedNow) is answered, and audited, as the
+// lock it made, whatever the read saw first.
+func (s *Service) readRefused(ctx context.Context, tx *domain.LoginTx, c Client, readErr, reserveErr error, refuse func(error) error) error {
+	if errors.Is(reserveErr, domain.ErrLockedNow) {
+		who := &attempt{tx: tx, admin: &domain.Admin{ID: tx.AdminID, AccountID: tx.AccountID}}
+		return s.attemptRefused(ctx, who, c, reserveErr)
+	}
+	return refuse(readErr)
 }
 
 // loginChanged explains a completion refused because the login changed
@@ -139,29 +188,41 @@ func (s *Service) passcodeRefused(ctx context.Context, a *attempt, c Client) err
 // verifyDuoMobile checks a Duo Mobile passcode: HOTP over the ASCII bytes
 // of the credential's hotp_secret (kept sealed under KMS by the store), from its counter, looking ahead
 // HOTPLookAhead counters (DESIGN.md §5). The attempt is reserved against
-// the admin before the comparison (reserveAttempt): concurrent guesses
-// cannot outrun the lockout. The counter moves past the match in the
-// session's transaction, under a condition on its old value, so a passcode
-// is accepted once even when sent twenty times at the same moment; the
-// other uses are replays, which give their attempt back.
-func (s *Service) verifyDuoMobile(ctx context.Context, a *attempt, passcode string, c Client) (*Authenticated, error) {
-	if !a.account.Policy.Allows(domain.FactorPasscode) {
-		return nil, errNoDuoMobile
+// the admin before the comparison (ReserveAttempt, issued together with
+// the read of admin, account and credential): concurrent guesses cannot
+// outrun the lockout. The counter moves past the match in the session's
+// transaction, under a condition on its old value, so a passcode is
+// accepted once even when sent twenty times at the same moment; the other
+// uses are replays, which give their attempt back.
+func (s *Service) verifyDuoMobile(ctx context.Context, tx *domain.LoginTx, loginSecret, passcode string, c Client) (*Authenticated, error) {
+	var a *attempt
+	var cred *domain.Credential
+	var readErr, reserveErr error
+	fanout.Do(ctx,
+		func(ctx context.Context) { a, cred, readErr = s.attemptWithCredential(ctx, tx) },
+		func(ctx context.Context) { reserveErr = s.Store.ReserveAttempt(ctx, tx.AdminID, LockoutRule) },
+	)
+	refuse := func(err error) error {
+		if reserveErr == nil {
+			s.returnAttempt(ctx, tx.AdminID)
+		}
+		return err
 	}
-	cred, err := s.activeCredential(ctx, a.admin)
-	if err != nil {
+	if readErr != nil {
+		return nil, s.readRefused(ctx, tx, c, readErr, reserveErr, refuse)
+	}
+	a.loginSecret = loginSecret
+	if !a.account.Policy.Allows(domain.FactorPasscode) || cred == nil {
+		return nil, refuse(errNoDuoMobile)
+	}
+	if err := s.attemptRefused(ctx, a, c, reserveErr); err != nil {
 		return nil, err
 	}
-	if cred == nil {
-		return nil, errNoDuoMobile
-	}
-	// Before the attempt is reserved: KMS down leaves nothing to undo.
+	// KMS down (or a key that does not open) compared nothing: the
+	// attempt goes back.
 	key, err := s.Store.HOTPSecret(ctx, cred)
 	if err != nil {
-		return nil, err
-	}
-	if err := s.reserveAttempt(ctx, a, c); err != nil {
-		return nil, err
+		return nil, refuse(err)
 	}
 	matched, ok := hotp.Verify(key, cred.HOTPCounter, domain.HOTPLookAhead, passcode)
 	if !ok {

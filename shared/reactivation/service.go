@@ -219,6 +219,7 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error)
 		ID: id, AdminID: target.ID, AccountID: target.AccountID, InitiatedBy: actor.Admin.ID, InitiatedByName: actor.Admin.Name,
 		Status: domain.ReactivationPending, CreatedAt: now, ExpiresAt: expires,
 		QRCodeHash: secret.Hash(code), QRExpiresAt: expires,
+		HolderCredentialID: target.ActiveCredentialID, // carried by its codes for the redeem (issue 15)
 	}
 	details := map[string]string{"reactivation_id": id, "valid_secs": strconv.Itoa(int(validity / time.Second)), "initiated_by": "self"}
 	if !self {

@@ -1,6 +1,11 @@
 package dynamotest
 
-import "sync"
+import (
+	"context"
+	"sync"
+
+	"push-reactivation/shared/fanout"
+)
 
 // The issue's measure of a request's DynamoDB cost (issue 15) is its
 // round trips in sequence: reads a handler issues concurrently cost one
@@ -26,17 +31,46 @@ type Trips struct {
 	Sequential int64
 }
 
-// chain keeps the depth of the deepest call that has answered.
+// Calls that a handler starts together under fanout.Do are not left to
+// the clock: on a loaded machine one branch's goroutine may begin only
+// after another branch's call answered, which timing alone would read as
+// a chain. A branch's calls are instead numbered from the depth the
+// group began at (its first call's), so a group counts as its longest
+// branch whatever the scheduler did.
+
+// chain keeps the depth of the deepest call that has answered, and the
+// depths of the fanout groups seen since the last reset.
 type chain struct {
 	mu       sync.Mutex
 	answered int64
+	groups   map[uint64]*group
 }
 
-// begin is the depth of a call that begins now.
-func (ch *chain) begin() int64 {
+// group is one fanout.Do: the depth it began after, and the calls made so
+// far by each of its branches.
+type group struct {
+	base  int64
+	calls map[int]int64
+}
+
+// begin is the depth of a call that begins now under ctx.
+func (ch *chain) begin(ctx context.Context) int64 {
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
-	return ch.answered + 1
+	id, branch, ok := fanout.BranchOf(ctx)
+	if !ok {
+		return ch.answered + 1
+	}
+	if ch.groups == nil {
+		ch.groups = map[uint64]*group{}
+	}
+	g := ch.groups[id]
+	if g == nil {
+		g = &group{base: ch.answered, calls: map[int]int64{}}
+		ch.groups[id] = g
+	}
+	g.calls[branch]++
+	return g.base + g.calls[branch]
 }
 
 // end records the answer of a call of that depth.
@@ -54,15 +88,15 @@ func (ch *chain) depth() int64 {
 
 func (ch *chain) reset() {
 	ch.mu.Lock()
-	ch.answered = 0
+	ch.answered, ch.groups = 0, nil
 	ch.mu.Unlock()
 }
 
 // track counts a call that begins now; the function it returns records
 // its answer.
-func (c *CountingAPI) track() func() {
+func (c *CountingAPI) track(ctx context.Context) func() {
 	c.n.Add(1)
-	d := c.chain.begin()
+	d := c.chain.begin(ctx)
 	return func() { c.chain.end(d) }
 }
 

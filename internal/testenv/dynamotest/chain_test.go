@@ -140,12 +140,12 @@ func TestSequentialCountsConcurrentCallsOnce(t *testing.T) {
 			if got != c.want {
 				t.Errorf("MeasureTrips = %+v, want %+v", got, c.want)
 			}
-			if n := f.db.Count(); n != c.want.Calls+1 {
-				t.Errorf("Count = %d, want %d (every call)", n, c.want.Calls+1)
+			if n := f.db.Calls(); n != c.want.Calls+1 {
+				t.Errorf("Calls = %d, want %d (every call)", n, c.want.Calls+1)
 			}
 			f.db.Reset()
-			if f.db.Count() != 0 || f.db.Sequential() != 0 {
-				t.Errorf("after Reset: Count %d, Sequential %d", f.db.Count(), f.db.Sequential())
+			if f.db.Calls() != 0 || f.db.Sequential() != 0 {
+				t.Errorf("after Reset: Calls %d, Sequential %d", f.db.Calls(), f.db.Sequential())
 			}
 			f.call("again")
 			if s := f.db.Sequential(); s != 1 {
