@@ -5,7 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +24,7 @@ import (
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 	"github.com/shogo82148/aws-xray-yasdk-go/xray"
 
+	"push-reactivation/infra/faultproxy"
 	"push-reactivation/infra/localkms"
 	"push-reactivation/internal/testenv"
 	"push-reactivation/shared/config"
@@ -47,8 +54,15 @@ type clients struct {
 }
 
 func newClients(t *testing.T) clients {
+	return newClientsVia(t, func(u string) string { return u })
+}
+
+// newClientsVia is newClients with DynamoDB reached at via(its URL): a
+// proxy in front of it.
+func newClientsVia(t *testing.T, via func(dynamoURL string) string) clients {
 	t.Helper()
 	testenv.StartDynamoDB(t) // sets AWS_ENDPOINT_URL_DYNAMODB and the credentials
+	t.Setenv("AWS_ENDPOINT_URL_DYNAMODB", via(os.Getenv("AWS_ENDPOINT_URL_DYNAMODB")))
 	t.Setenv("AWS_ENDPOINT_URL_SESV2", testenv.StartSES(t).URL())
 	kmsSrv, err := localkms.Shared(t.Context())
 	if err != nil {
@@ -107,6 +121,7 @@ type segment struct {
 		Operation string `json:"operation"`
 		Region    string `json:"region"`
 		ErrorCode string `json:"error_code"`
+		Retries   int    `json:"retries"`
 	} `json:"aws"`
 	HTTP struct {
 		Response struct {
@@ -251,5 +266,74 @@ func TestNoDaemonNeverFailsOrHoldsACall(t *testing.T) {
 		if took := time.Since(start); took > 3*time.Second {
 			t.Fatalf("three calls took %s with no daemon", took)
 		}
+	}
+}
+
+// TestFailuresAndDownstreamHeader: through a proxy in front of the
+// embedded DynamoDB, each attempt tells the service the trace with the
+// call's subsegment as parent; a call throttled on every attempt is
+// flagged throttle and error with its retries, one answered 500 a fault.
+func TestFailuresAndDownstreamHeader(t *testing.T) {
+	var proxy *faultproxy.Proxy
+	var mu sync.Mutex
+	var headers []string
+	c := newClientsVia(t, func(u string) string {
+		var err error
+		if proxy, err = faultproxy.New(u, faultproxy.DynamoDB); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { proxy.Close() })
+		up, _ := url.Parse(proxy.URL)
+		rp := httputil.NewSingleHostReverseProxy(up)
+		rec := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			headers = append(headers, r.Header.Get("X-Amzn-Trace-Id"))
+			mu.Unlock()
+			rp.ServeHTTP(w, r)
+		}))
+		t.Cleanup(rec.Close)
+		return rec.URL
+	})
+	d := startDaemon(t)
+	ctx := invocation(t, sampled, d.addr())
+	get := func() error {
+		_, err := c.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("push-reactivation"),
+			Key: map[string]dynamotypes.AttributeValue{"PK": &dynamotypes.AttributeValueMemberS{Value: "ADMIN#nobody"},
+				"SK": &dynamotypes.AttributeValueMemberS{Value: "ADMIN"}}})
+		return err
+	}
+
+	if err := get(); err != nil {
+		t.Fatal(err)
+	}
+	segs := d.read(t, 2*time.Second)
+	if len(segs) != 1 || len(headers) != 1 {
+		t.Fatalf("%d segments, %d requests", len(segs), len(headers))
+	}
+	if want := "Root=" + traceRoot + ";Parent=" + segs[0].ID + ";Sampled=1"; strings.TrimSuffix(headers[0], ";") != want {
+		t.Errorf("X-Amzn-Trace-Id %q, want %q", headers[0], want)
+	}
+
+	if err := proxy.Set(faultproxy.Throttle); err != nil {
+		t.Fatal(err)
+	}
+	if err := get(); err == nil {
+		t.Fatal("throttled call succeeded")
+	}
+	segs = d.read(t, 2*time.Second)
+	if len(segs) != 1 || !segs[0].Throttle || !segs[0].Error || segs[0].Fault || segs[0].AWS.Retries < 1 ||
+		segs[0].HTTP.Response.Status != 400 || segs[0].AWS.ErrorCode != "ThrottlingException" {
+		t.Errorf("throttled call: %+v", segs)
+	}
+
+	if err := proxy.Set(faultproxy.ServerError); err != nil {
+		t.Fatal(err)
+	}
+	if err := get(); err == nil {
+		t.Fatal("call answered 500 succeeded")
+	}
+	segs = d.read(t, 2*time.Second)
+	if len(segs) != 1 || !segs[0].Fault || segs[0].Throttle || segs[0].HTTP.Response.Status != 500 {
+		t.Errorf("failed call: %+v", segs)
 	}
 }
