@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"push-reactivation/shared/apigw"
+	"push-reactivation/shared/metrics"
 )
 
 // Invoker runs one function for one event, the way Lambda would.
@@ -30,6 +31,9 @@ type Invoker interface {
 // same code Lambda runs, without the runtime API in between.
 type RouterInvoker struct {
 	Router *apigw.Router
+	// Metrics, when set, is the invocation's EMF emitter, as
+	// metrics.LambdaContext gives it to a function on Lambda.
+	Metrics *metrics.Emitter
 }
 
 // Invoke calls the router. A panic that escapes it is the function
@@ -40,6 +44,9 @@ func (in RouterInvoker) Invoke(ctx context.Context, ev events.APIGatewayV2HTTPRe
 			err = fmt.Errorf("function panicked: %v", p)
 		}
 	}()
+	if in.Metrics != nil {
+		ctx = metrics.NewContext(ctx, in.Metrics)
+	}
 	return in.Router.Handle(ctx, ev)
 }
 

@@ -48,6 +48,7 @@ import (
 	"push-reactivation/shared/demo"
 	"push-reactivation/shared/domain"
 	"push-reactivation/shared/dynamo"
+	"push-reactivation/shared/metrics"
 	"push-reactivation/shared/sealing/kmswire"
 	"push-reactivation/shared/secret"
 	"push-reactivation/shared/tablespec"
@@ -249,7 +250,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	if o.RIE {
 		s.invokers, err = s.startRIE(ctx, o, bins)
 	} else {
-		s.invokers, err = s.inProcess(ctx)
+		s.invokers, err = s.inProcess(ctx, o.Output)
 	}
 	if err != nil {
 		return nil, err
@@ -524,7 +525,10 @@ func withEnv(env map[string]string, fn func() error) error {
 }
 
 // inProcess builds each function's router the way its main.go does.
-func (s *Stack) inProcess(ctx context.Context) (map[string]Invoker, error) {
+// Each function's EMF metric lines (shared/metrics), which Lambda would
+// send to CloudWatch from its stdout, go to output prefixed with its
+// logical id, as its bootstrap's stdout does under aws-lambda-rie.
+func (s *Stack) inProcess(ctx context.Context, output io.Writer) (map[string]Invoker, error) {
 	invokers := map[string]Invoker{}
 	log := newFunctionLog(os.Stderr)
 	s.closers = append(s.closers, log.Close)
@@ -534,6 +538,7 @@ func (s *Stack) inProcess(ctx context.Context) (map[string]Invoker, error) {
 			return nil, fmt.Errorf("localstack: %s has no router in localstack.Routers", f.LogicalID)
 		}
 		var router *apigw.Router
+		var emf *metrics.Emitter
 		if err := withEnv(s.Env[f.LogicalID], func() error {
 			cfg, aws, err := app.Env(ctx)
 			if err != nil {
@@ -546,11 +551,12 @@ func (s *Stack) inProcess(ctx context.Context) (map[string]Invoker, error) {
 				kmsReady = kmswire.Wire(d, aws)
 			}
 			router = newRouter(d, cfg, aws).Before(kmsReady)
+			emf = metrics.New(prefixed(output, f.LogicalID), cfg.MetricsNamespace)
 			return nil
 		}); err != nil {
 			return nil, fmt.Errorf("localstack: %s: %w", f.LogicalID, err)
 		}
-		invokers[f.LogicalID] = RouterInvoker{Router: router}
+		invokers[f.LogicalID] = RouterInvoker{Router: router, Metrics: emf}
 	}
 	return invokers, nil
 }

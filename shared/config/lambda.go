@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"push-reactivation/shared/tracing"
 )
 
 // Lambda returns the SDK configuration of a Lambda function, read from
@@ -56,6 +58,9 @@ func Lambda() (aws.Config, error) {
 	if v := os.Getenv("AWS_ENDPOINT_URL"); v != "" {
 		cfg.BaseEndpoint = aws.String(v)
 	}
+	// Every SDK call of a sampled invocation becomes an X-Ray subsegment
+	// (docs/operations.md, "Tracing"); a no-op outside Lambda.
+	tracing.Instrument(&cfg.APIOptions)
 	return cfg, nil
 }
 

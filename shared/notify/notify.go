@@ -7,7 +7,10 @@
 // that cannot be sent is logged and audited (notification.email, outcome
 // failure) and never fails or undoes that action: the methods return
 // nothing. Each send is bounded by Timeout, so a slow SES cannot hold the
-// Owner's QR code or the phone's activation answer for long.
+// Owner's QR code or the phone's activation answer for long. A notice to
+// an address SES reported as bounced for good or as a complainer
+// (domain.EmailStatus) is not attempted: it is logged and audited as
+// skipped, with the reason.
 //
 // The package never imports the packages whose actions it reports
 // (shared/reactivation, shared/owner, shared/device): they define the
@@ -133,6 +136,16 @@ func (n *Notifier) send(ctx context.Context, notice domain.Notice, to *domain.Ad
 	log := n.Log.With("notice", string(notice), "admin_id", to.ID, "to", masked)
 	details["notice"], details["to"] = string(notice), masked
 
+	if reason := undeliverable(to); reason != "" {
+		// SES reported the address as bouncing for good or as a
+		// complainer: another message would not arrive and would hurt the
+		// account's sending reputation further (docs/operations.md).
+		details["reason"], details["skipped"] = reason, "email_status"
+		log.Warn("security notice skipped", "reason", reason)
+		n.audit(ctx, to, actorID, domain.OutcomeFailure, details, log)
+		return
+	}
+
 	msg, err := renderNotice(notice, to.Email, data)
 	var messageID string
 	if err == nil {
@@ -158,6 +171,20 @@ func (n *Notifier) send(ctx context.Context, notice domain.Notice, to *domain.Ad
 		log.Info("security notice sent", "message_id", messageID)
 	}
 	n.audit(ctx, to, actorID, outcome, details, log)
+}
+
+// undeliverable says why mail to the admin's address is not sent (the
+// address bounced for good, or its owner marked mail as spam), or "" when
+// it may be sent.
+func undeliverable(a *domain.Admin) string {
+	st := a.EmailStatus
+	if !st.Active(a.Email) {
+		return ""
+	}
+	if st.State == domain.EmailComplained {
+		return "recipient marked mail as spam on " + st.At.UTC().Format("2006-01-02")
+	}
+	return "address bounced on " + st.At.UTC().Format("2006-01-02")
 }
 
 func (n *Notifier) audit(ctx context.Context, to *domain.Admin, actorID string, outcome domain.Outcome, details map[string]string, log *slog.Logger) {
