@@ -23,12 +23,14 @@ import (
 	_ "embed"
 	"errors"
 	"log/slog"
+	"maps"
 	"strings"
 	"time"
 	"unicode"
 
 	"push-reactivation/shared/deps"
 	"push-reactivation/shared/domain"
+	"push-reactivation/shared/fanout"
 	"push-reactivation/shared/render"
 	"push-reactivation/shared/secret"
 )
@@ -147,30 +149,60 @@ func (n *Notifier) send(ctx context.Context, notice domain.Notice, to *domain.Ad
 	}
 
 	msg, err := renderNotice(notice, to.Email, data)
-	var messageID string
-	if err == nil {
-		timeout := n.Timeout
-		if timeout <= 0 {
-			timeout = DefaultTimeout
-		}
-		// The action is committed: send even if the caller has gone away,
-		// but never for longer than timeout.
-		sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
-		messageID, err = n.Mailer.Send(sendCtx, msg)
-		cancel()
-	}
-	outcome := domain.OutcomeSuccess
 	if err != nil {
-		outcome = domain.OutcomeFailure
-		details["reason"] = "email could not be sent"
-		if errors.Is(err, domain.ErrPeerUnavailable) {
-			details["reason"] = "email service unavailable"
+		n.audit(ctx, to, actorID, n.failed(details, err, log), details, log)
+		return
+	}
+	// The audit event is written while the mail is sent, not after it:
+	// the notice follows a committed action on a hot path (a phone's
+	// activation, an Owner's start), and one more DynamoDB round trip
+	// after SES answered would be paid by every such request (issue 15).
+	// The event says success; a send that fails rewrites the same event
+	// (same key) as the failure, so the log never keeps a success for a
+	// notice SES refused. A function killed mid-send could leave the
+	// success standing; the send's own timeout is far inside the
+	// function's, so only a crash does that.
+	ev, evErr := n.event(to, actorID, domain.OutcomeSuccess, maps.Clone(details))
+	var messageID string
+	fanout.Do(ctx,
+		func(ctx context.Context) {
+			timeout := n.Timeout
+			if timeout <= 0 {
+				timeout = DefaultTimeout
+			}
+			// The action is committed: send even if the caller has gone
+			// away, but never for longer than timeout.
+			sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+			messageID, err = n.Mailer.Send(sendCtx, msg)
+			cancel()
+		},
+		func(ctx context.Context) {
+			if evErr == nil {
+				evErr = n.put(ctx, ev)
+			}
+		})
+	if err != nil {
+		ev.Outcome, ev.Details = n.failed(details, err, log), details
+		if evErr == nil {
+			evErr = n.put(ctx, ev)
 		}
-		log.Error("security notice not sent", "error", err.Error())
 	} else {
 		log.Info("security notice sent", "message_id", messageID)
 	}
-	n.audit(ctx, to, actorID, outcome, details, log)
+	if evErr != nil {
+		log.Error("security notice not audited", "error", evErr.Error())
+	}
+}
+
+// failed records why a notice was not sent in details and the log, and
+// returns the failure outcome.
+func (n *Notifier) failed(details map[string]string, err error, log *slog.Logger) domain.Outcome {
+	details["reason"] = "email could not be sent"
+	if errors.Is(err, domain.ErrPeerUnavailable) {
+		details["reason"] = "email service unavailable"
+	}
+	log.Error("security notice not sent", "error", err.Error())
+	return domain.OutcomeFailure
 }
 
 // undeliverable says why mail to the admin's address is not sent (the
@@ -187,19 +219,35 @@ func undeliverable(a *domain.Admin) string {
 	return "address bounced on " + st.At.UTC().Format("2006-01-02")
 }
 
+// audit records the outcome of a notice that was not attempted.
 func (n *Notifier) audit(ctx context.Context, to *domain.Admin, actorID string, outcome domain.Outcome, details map[string]string, log *slog.Logger) {
-	id, err := secret.ID(n.Random)
+	ev, err := n.event(to, actorID, outcome, details)
 	if err == nil {
-		actx, cancel := domain.Detached(ctx)
-		err = n.Store.PutAudit(actx, domain.NewAuditEvent(domain.AuditEvent{
-			ID: id, Time: n.Clock.Now(), AccountID: to.AccountID, ActorID: actorID, TargetID: to.ID,
-			Action: domain.ActionNotification, Outcome: outcome, Details: details,
-		}))
-		cancel()
+		err = n.put(ctx, ev)
 	}
 	if err != nil {
 		log.Error("security notice not audited", "error", err.Error())
 	}
+}
+
+// event is the audit event of a notice to admin to, with a fresh id.
+func (n *Notifier) event(to *domain.Admin, actorID string, outcome domain.Outcome, details map[string]string) (domain.AuditEvent, error) {
+	id, err := secret.ID(n.Random)
+	if err != nil {
+		return domain.AuditEvent{}, err
+	}
+	return domain.NewAuditEvent(domain.AuditEvent{
+		ID: id, Time: n.Clock.Now(), AccountID: to.AccountID, ActorID: actorID, TargetID: to.ID,
+		Action: domain.ActionNotification, Outcome: outcome, Details: details,
+	}), nil
+}
+
+// put stores ev (a second put of the same event replaces it), even when
+// the caller has gone away: the action it reports is committed.
+func (n *Notifier) put(ctx context.Context, ev domain.AuditEvent) error {
+	actx, cancel := domain.Detached(ctx)
+	defer cancel()
+	return n.Store.PutAudit(actx, ev)
 }
 
 // render builds the message of a notice from its embedded templates.

@@ -212,6 +212,11 @@ func TestFailedNoticeNeverFailsTheAction(t *testing.T) {
 	}
 
 	evs := f.notices()
+	// One event per notice: the success written while the mail was being
+	// sent was replaced by the failure, not left beside it.
+	if len(evs) != 2 {
+		t.Errorf("%d notification events, want 2: %+v", len(evs), evs)
+	}
 	got := map[string]domain.AuditEvent{}
 	for _, ev := range evs {
 		got[ev.Details["notice"]] = ev
