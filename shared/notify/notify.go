@@ -231,10 +231,10 @@ func (n *Notifier) audit(ctx context.Context, to *domain.Admin, actorID string, 
 }
 
 // event is the audit event of a notice to admin to, with a fresh id.
-func (n *Notifier) event(to *domain.Admin, actorID string, outcome domain.Outcome, details map[string]string) (domain.AuditEvent, error) {
+func (n *Notifier) event(to *domain.Admin, actorID string, outcome domain.Outcome, details map[string]string) (ev domain.AuditEvent, err error) {
 	id, err := secret.ID(n.Random)
 	if err != nil {
-		return domain.AuditEvent{}, err
+		return ev, err
 	}
 	return domain.NewAuditEvent(domain.AuditEvent{
 		ID: id, Time: n.Clock.Now(), AccountID: to.AccountID, ActorID: actorID, TargetID: to.ID,
