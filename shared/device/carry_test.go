@@ -29,9 +29,11 @@ func (f *fixture) replaceQRCode(r domain.Reactivation) string {
 // TestRedeemFromAStaleCarry: a code carries its reactivation as it was
 // when the code was written (domain.CodeCarry), and the redeem's first
 // transaction trusts that carry. When a code was added since (an email
-// after the QR code, a new QR code after the email), the carry is stale:
-// the redeem must still succeed, and must still kill the code it did not
-// know of, so no usable code outlives the reactivation.
+// after the QR code, a new QR code after the email), the redeem must still
+// succeed, and must still kill the other code, so no usable code outlives
+// the reactivation. (The transaction adding the code also rewrites the
+// other code's carry, carryfresh_test.go; a carry made stale by a race is
+// TestRedeemFromACarryStaleAfterARace.)
 func TestRedeemFromAStaleCarry(t *testing.T) {
 	f := newFixture(t)
 	dead := func(name, code string) {

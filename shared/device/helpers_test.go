@@ -96,19 +96,33 @@ func (f *fixture) start(email string) *reactivation.Started {
 // email function does, and returns that code.
 func (f *fixture) addEmailCode(r domain.Reactivation) string {
 	f.T.Helper()
-	code, _ := secret.ActivationCode(nil, domain.ActivationCodeLength)
+	code, _ := f.issueEmailCode(f.reread(r))
+	return code
+}
+
+// reread is the reactivation as stored now.
+func (f *fixture) reread(r domain.Reactivation) domain.Reactivation {
+	f.T.Helper()
 	before, err := f.Deps.Store.GetReactivation(f.Ctx, r.ID)
 	if err != nil {
 		f.T.Fatal(err)
 	}
+	return *before
+}
+
+// issueEmailCode is addEmailCode on the reactivation as read earlier
+// (before), also returning what the store wrote, for VoidEmailCode.
+func (f *fixture) issueEmailCode(before domain.Reactivation) (string, *domain.IssuedEmailCode) {
+	f.T.Helper()
+	code, _ := secret.ActivationCode(nil, domain.ActivationCodeLength)
 	after, c := before.WithEmailCode(secret.Hash(code), f.Clock.Now())
-	_, err = f.Deps.Store.AddEmailCode(f.Ctx, domain.NewEmailCode{Before: *before, After: after, Code: c,
-		Audit: domain.AuditEvent{ID: "email-" + r.ID, Time: f.Clock.Now(), AccountID: r.AccountID, Action: domain.ActionReactivationEmail},
+	issued, err := f.Deps.Store.AddEmailCode(f.Ctx, domain.NewEmailCode{Before: before, After: after, Code: c,
+		Audit: domain.AuditEvent{ID: "email-" + code, Time: f.Clock.Now(), AccountID: before.AccountID, Action: domain.ActionReactivationEmail},
 		Limit: domain.Limit{Name: "email", Window: 24 * time.Hour, Max: domain.MaxEmailsPerAdminDay}})
 	if err != nil {
 		f.T.Fatal(err)
 	}
-	return code
+	return code, issued
 }
 
 func (f *fixture) call(req apptest.Request) *apptest.Response {

@@ -18,9 +18,11 @@ import (
 //     and TTL set, ADD barcodes_issued 1;
 //  2. the previous QR code item → cancelled;
 //  3. the new code item (must not exist);
-//  4. the audit event.
+//  4. the audit event;
+//  5. the email code, if still valid: its carry, so that redeeming it
+//     after this needs no third round trip (codecarry.go).
 //
-// The email code is left as it is: the emailed link keeps working. A
+// The email code is left usable: the emailed link keeps working. A
 // reactivation that changed gives ErrQRCodeRaced. One round trip.
 func (s *Store) ReplaceQRCode(ctx context.Context, n NewQRCode) error {
 	before, after, now := n.Before, n.After, s.clock.Now()
@@ -44,13 +46,18 @@ func (s *Store) ReplaceQRCode(ctx context.Context, n NewQRCode) error {
 	}
 	cond := "#s = :p AND expires_at > :now AND qr_code_hash = :oldqr AND " +
 		"(attribute_not_exists(barcodes_issued) OR barcodes_issued < :max) AND " + emailHashIs(before.EmailCodeHash, values)
-	err = s.transact(ctx,
+	items := []types.TransactWriteItem{
 		s.txUpdate(key(reactivationPK(before.ID), skReactivation),
 			"SET qr_code_hash = :h, qr_expires_at = :q, expires_at = :x, #ttl = :ttl ADD barcodes_issued :one", cond, names, values),
 		s.txSetCodeStatus(before.QRCodeHash, domain.ReactivationCancelled),
 		s.txPut(codeItem, "attribute_not_exists(PK)"),
 		auditItem,
-	)
+	}
+	if carryLive(before.EmailCodeHash, before.EmailExpiresAt, now) {
+		// The email code's carry names the new QR code (codecarry.go).
+		items = append(items, s.txSetCarry(before.EmailCodeHash, &after))
+	}
+	err = s.transact(ctx, items...)
 	if transactionConflict(err) {
 		return ErrQRCodeRaced
 	}

@@ -24,7 +24,9 @@ import (
 //  3. the new code item (must not exist);
 //  4. the audit event;
 //  5. the previous email code, if still valid → cancelled: one emailed
-//     link works at a time.
+//     link works at a time;
+//  6. the QR code, if still valid: its carry, naming the new email code,
+//     so that redeeming it needs no third round trip (codecarry.go).
 //
 // A full log gives domain.RateLimited with the exact Retry-After; a
 // reactivation that changed gives ErrEmailRaced. Two round trips (the log
@@ -50,6 +52,11 @@ func (s *Store) AddEmailCode(ctx context.Context, n NewEmailCode) (*IssuedEmailC
 	}
 	cond := "#s = :p AND expires_at > :now AND (attribute_not_exists(emails_sent) OR emails_sent < :max) AND " +
 		emailHashIs(before.EmailCodeHash, values)
+	var qrCarry []types.TransactWriteItem
+	if carryLive(before.QRCodeHash, before.QRExpiresAt, now) {
+		// The QR code's carry names the new email code (codecarry.go).
+		qrCarry = append(qrCarry, s.txSetCarry(before.QRCodeHash, &after))
+	}
 	react := s.txUpdate(key(reactivationPK(before.ID), skReactivation),
 		"SET email_code_hash = :h, email_expires_at = :e, expires_at = :x, #ttl = :ttl ADD emails_sent :one",
 		cond, names, values)
@@ -59,7 +66,7 @@ func (s *Store) AddEmailCode(ctx context.Context, n NewEmailCode) (*IssuedEmailC
 			if before.EmailCodeHash != "" && now.Before(before.EmailExpiresAt) {
 				items = append(items, s.txSetCodeStatus(before.EmailCodeHash, domain.ReactivationCancelled))
 			}
-			return items, 0
+			return append(items, qrCarry...), 0
 		})
 	if errors.Is(err, domain.ErrRateLimited) {
 		return nil, err
@@ -94,7 +101,8 @@ func emailHashIs(hash string, values map[string]types.AttributeValue) string {
 //  3. the previous email code, if AddEmailCode cancelled it and it is
 //     still valid → pending again, so an earlier link that was delivered
 //     keeps working (cancelled → pending only under 2's condition, which
-//     proves nothing else cancelled it);
+//     proves nothing else cancelled it); and the QR code, if still
+//     valid, gets the carry of the reactivation as restored (codecarry.go);
 //  4. the email's own entry in the daily log removed (rate.go), read
 //     first, so the refund is exact;
 //  5. the audit event written by AddEmailCode → outcome failure with reason.
@@ -163,6 +171,12 @@ func (s *Store) voidItems(issued *IssuedEmailCode, reason string, restore bool) 
 			items = append(items, s.txUpdate(key(codePK(before.EmailCodeHash), skCode), "SET #s = :p",
 				"#s = :c AND reactivation_id = :r", statusName,
 				map[string]types.AttributeValue{":p": pending, ":c": cancelled, ":r": str(before.ID)}))
+		}
+		// The QR code's carry names the email code as restored
+		// (codecarry.go); the previous email code's own carry still does,
+		// as AddEmailCode left it alone.
+		if carryLive(before.QRCodeHash, before.QRExpiresAt, now) {
+			items = append(items, s.txSetCarry(before.QRCodeHash, &before))
 		}
 	} else {
 		items = append(items, s.txUpdate(reactKey, "ADD emails_sent :m", "attribute_exists(PK) AND emails_sent > :zero", nil,
