@@ -7,6 +7,7 @@
 #   make fuzz         every fuzz target for FUZZTIME each (default 30s), one at a time
 #   make bench        bootstrap sizes and cold starts, as ratios to a hello-world function
 #   make load         the local stack under load: p50/p99 per route at c=1, 4, 16 beside a baseline
+#   make bench-routes every route's DynamoDB round trips, p50/p99 and allocations beside a baseline
 #   make deploy       sam build + sam deploy with samconfig.toml's ENV (dev, or ENV=prod)
 #   sam build         uses the build-<LogicalId> targets below (BuildMethod: makefile)
 

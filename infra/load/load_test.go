@@ -16,9 +16,6 @@ import (
 // should at every concurrency (Run fails on any error), and the report
 // has a line per route and concurrency with its baseline ratio.
 func TestRunBriefly(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts the local stack")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	results, err := load.Run(ctx, load.Options{
